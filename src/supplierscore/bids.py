@@ -1,0 +1,656 @@
+"""Reading tender documents and validating every bid: the first stage of a run.
+
+A run reads files of tender documents (``{"tender": {...}, "bids": [...]}``) and splits every bid read
+into exactly one of two piles: **valid** (handed on to scoring) or **rejected** (a :class:`Rejection`
+naming the file, line, bid index, bid id, JSON Pointer and a plain-language reason). Nothing is dropped
+silently, so ``read == valid + rejected`` always holds (:attr:`Batch.reconciles`).
+
+Formats: ``.json`` holds one tender document, ``.ndjson``/``.jsonl`` one per line; a folder means its
+files of those kinds in sorted order; ``-`` means standard input, read as NDJSON.
+
+Limits (each breach is a rejection of the line, never a crash): a line may be at most
+:data:`MAX_LINE_BYTES` long and nest at most :data:`MAX_DEPTH` arrays and objects deep. Numbers are parsed
+as :class:`decimal.Decimal` (never float); duplicate keys in one object, ``NaN`` and ``Infinity`` are
+refused as ambiguous. A line that cannot be parsed counts as **one** rejected bid, since its bids cannot
+be told apart.
+
+Example:
+    >>> batch = read_documents([{"tender": {"id": "T-1"}, "bids": [{"id": "B-1"}]}])
+    >>> (batch.read, batch.valid, batch.rejected)
+    (1, 0, 1)
+    >>> batch.rejections[0].reason
+    'missing required property "supplier"'
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import jsonschema_rs
+
+from supplierscore.errors import UsageError
+from supplierscore.resources import load_schema
+
+MAX_DEPTH = 64
+"""The deepest nesting of arrays and objects a line may have; a valid tender document needs 6."""
+
+MAX_LINE_BYTES = 64 * 1024 * 1024
+"""The longest line (or ``.json`` file) read; a longer one is rejected unparsed."""
+
+SUPPORTED_SUFFIXES = (".json", ".ndjson", ".jsonl")
+STDIN = "-"
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why one bid (or one unreadable line) was not scored, and exactly where it was found.
+
+    ``line`` counts from 1; ``index`` is the bid's position in the line's ``bids`` array (from 0) or
+    ``None`` when the whole line failed; ``path`` is a JSON Pointer into the tender document (``""`` is
+    the whole document). A bid with several problems has one rejection per problem.
+    """
+
+    source: str
+    line: int | None
+    index: int | None
+    tender_id: str | None
+    bid_id: str | None
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rejection as the score sheet and ``validate --format json`` print it."""
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Tender:
+    """A tender header with its valid bids, as parsed (numbers are ``Decimal``)."""
+
+    header: dict[str, Any]
+    bids: list[dict[str, Any]]
+    source: str
+    line: int
+
+    @property
+    def id(self) -> str:
+        """The tender's id."""
+        return str(self.header["id"])
+
+
+@dataclass(slots=True)
+class FileSummary:
+    """How many bids one input file held, and how many were valid or rejected."""
+
+    source: str
+    sha256: str = ""
+    read: int = 0
+    valid: int = 0
+    rejected: int = 0
+
+
+@dataclass(slots=True)
+class Batch:
+    """The outcome of reading: valid tenders with their bids, the rejections, and per-file counts."""
+
+    tenders: list[Tender] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    files: list[FileSummary] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def read(self) -> int:
+        """Bids read, counting an unparseable line as one."""
+        return sum(f.read for f in self.files)
+
+    @property
+    def valid(self) -> int:
+        """Bids that passed every check."""
+        return sum(len(t.bids) for t in self.tenders)
+
+    @property
+    def rejected(self) -> int:
+        """Bids (or unparseable lines) with at least one rejection."""
+        return sum(f.rejected for f in self.files)
+
+    @property
+    def reconciles(self) -> bool:
+        """Whether every bid read is accounted for: read = valid + rejected."""
+        return self.read == self.valid + self.rejected
+
+
+class _LineError(Exception):
+    """A line that cannot be turned into a tender document; becomes one rejection."""
+
+    def __init__(self, reason: str, path: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.path = path
+
+
+# ---------------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def read_bids(inputs: Iterable[str | os.PathLike[str]], *, stdin: BinaryIO | None = None) -> Batch:
+    """Read and validate every bid in ``inputs`` (files, folders, or ``"-"`` for standard input).
+
+    Raises :class:`~supplierscore.errors.UsageError` for a missing or unreadable input or an
+    unsupported file type; every problem inside a file becomes a :class:`Rejection` instead.
+    """
+    batch = Batch()
+    collector = _Collector(batch)
+    for name, opener in _expand_inputs(inputs, stdin):
+        collector.read_file(name, opener)
+    collector.finish()
+    return batch
+
+
+def read_documents(documents: Iterable[Any], *, source: str = "<memory>") -> Batch:
+    """Validate tender documents already in memory (for embedding); line numbers count documents from 1.
+
+    Numbers should be ``Decimal`` or ``int``: a ``float`` has already lost the digits an exact score
+    needs, and is rejected.
+    """
+    batch = Batch()
+    collector = _Collector(batch)
+    summary = collector.start_file(source)
+    for line_no, document in enumerate(documents, start=1):
+        if _has_float(document):
+            collector.reject_line(summary, line_no, "", "numbers must be exact (Decimal or int), not float")
+        else:
+            collector.add_document(summary, line_no, document)
+    collector.finish()
+    return batch
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Parse JSON the way bids are read: numbers as ``Decimal``, no duplicate keys, no NaN."""
+    data = text.decode("utf-8-sig") if isinstance(text, bytes) else text
+    return json.loads(
+        data,
+        parse_float=Decimal,
+        parse_constant=_refuse_constant,
+        object_pairs_hook=_refuse_duplicates,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Inputs
+
+
+_Opener = Callable[[], BinaryIO]
+
+
+def _expand_inputs(
+    inputs: Iterable[str | os.PathLike[str]], stdin: BinaryIO | None
+) -> Iterator[tuple[str, _Opener]]:
+    """Resolve the inputs to (display name, opener) pairs, checking them all before any is read."""
+    resolved: list[tuple[str, _Opener]] = []
+    for item in inputs:
+        text = os.fspath(item)
+        if text == STDIN:
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            resolved.append(("<stdin>", lambda s=stream: s))
+            continue
+        path = Path(text)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            resolved.extend((str(p), _file_opener(p)) for p in found)
+            continue
+        if not path.exists():
+            raise UsageError(f"input not found: {text}", path=text)
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise UsageError(
+                f"unsupported input type {path.suffix or '(none)'} for {text}: "
+                f"use {', '.join(SUPPORTED_SUFFIXES)}",
+                path=text,
+            )
+        if not os.access(path, os.R_OK):
+            raise UsageError(f"input cannot be read (permission denied): {text}", path=text)
+        resolved.append((text, _file_opener(path)))
+    return iter(resolved)
+
+
+def _file_opener(path: Path) -> _Opener:
+    def opener() -> BinaryIO:
+        try:
+            return path.open("rb")
+        except OSError as error:
+            raise UsageError(f"input cannot be read: {path}: {error.strerror}", path=str(path)) from error
+
+    return opener
+
+
+def _is_single_document(name: str) -> bool:
+    return name.lower().endswith(".json")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Parsing one line
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _LineError(f"{name} is not a number JSON allows (NaN and Infinity are refused)")
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        duplicated = sorted(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
+        names = ", ".join(f'"{k}"' for k in duplicated)
+        raise _LineError(f"duplicate key {names} in one object: ambiguous, so refused")
+    return result
+
+
+_INNERMOST = re.compile(rb"\{\}|\[\]")
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"{}[]")
+
+
+def _too_deep(raw: bytes) -> bool:
+    """Whether brackets nest deeper than MAX_DEPTH, found by peeling innermost pairs (C-speed passes)."""
+    if raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH:
+        return False
+    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKET)
+    for _ in range(MAX_DEPTH):
+        brackets = _INNERMOST.sub(b"", brackets)
+        if not brackets:
+            return False
+    return True
+
+
+def _parse_line(raw: bytes, *, offset: int) -> Any:
+    """Parse one line (or one ``.json`` file) into a Python value, or raise :class:`_LineError`."""
+    if len(raw) > MAX_LINE_BYTES:
+        raise _LineError(f"line is {len(raw):,} bytes long, over the limit of {MAX_LINE_BYTES:,}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        bad = raw[error.start]
+        raise _LineError(
+            f"not UTF-8: byte 0x{bad:02x} at byte offset {offset + error.start} of the file "
+            f"(column {error.start + 1} of the line)"
+        ) from None
+    if _too_deep(raw):
+        raise _LineError(f"nested more than {MAX_DEPTH} levels deep")
+    try:
+        return parse_json(text)
+    except json.JSONDecodeError as error:
+        raise _LineError(f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
+    except (ValueError, RecursionError) as error:  # e.g. an integer of more than 4300 digits
+        raise _LineError(f"invalid JSON: {error}") from None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Schema errors in plain language
+
+
+@cache
+def _validator(name: str) -> Any:
+    return jsonschema_rs.validator_for(load_schema(name), validate_formats=True)
+
+
+def _schema_node(schema: Mapping[str, Any], schema_path: Sequence[str | int]) -> Any:
+    node: Any = schema
+    for step in schema_path:
+        node = node[step]
+    return node
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
+def _describe(error: Any, schema: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Turn one jsonschema-rs error into (JSON Pointer suffix, plain-language reason) pairs."""
+    kind = error.kind
+    name = kind.name
+    details = kind.as_dict()
+    path = "".join(f"/{_escape(step)}" for step in error.instance_path)
+    where = list(error.schema_path)
+    value = error.instance
+    if name == "additionalProperties":
+        known = list(_schema_node(schema, where[:-1]).get("properties", {}))
+        reasons = []
+        for key in kind.unexpected:
+            hint = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            suggestion = f'; did you mean "{hint[0]}"?' if hint else f" (known: {', '.join(known)})"
+            reasons.append((path, f'unknown property "{key}"{suggestion}'))
+        return reasons
+    if name == "required":
+        return [(path, f'missing required property "{details["property"]}"')]
+    if name == "type":
+        wanted = " or ".join(details["types"]) if isinstance(details["types"], list) else details["types"]
+        return [(path, f"must be {_article(wanted)}, not {_json_type(value)} {_show(value)}")]
+    if name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        bound = {
+            "minimum": "at least",
+            "maximum": "at most",
+            "exclusiveMinimum": "more than",
+            "exclusiveMaximum": "less than",
+        }[name]
+        return [(path, f"{_show(value)} is out of range: must be {bound} {details['limit']}")]
+    if name == "multipleOf":
+        return [(path, f"{_show(value)} has too many decimals: must be a multiple of {details['multiple_of']}")]
+    if name == "maxLength":
+        return [(path, f"is {len(value):,} characters long, over the limit of {details['limit']}")]
+    if name == "minLength":
+        return [(path, f"must have at least {details['limit']} character(s)")]
+    if name == "maxItems":
+        return [(path, f"has {len(value):,} items, over the limit of {details['limit']}")]
+    if name == "minItems":
+        return [(path, f"must have at least {details['limit']} item(s)")]
+    if name == "uniqueItems":
+        return [(path, "lists the same item more than once")]
+    if name == "format":
+        return [(path, f"{_show(value)} is not a valid {details['format']}")]
+    description = _schema_node(schema, where[:-1]).get("description", "")
+    expected = f": expected {_first_sentence(description)}" if description else ""
+    if name == "enum":
+        return [(path, f"{_show(value)} is not an allowed value{expected}")]
+    if name == "pattern":
+        return [(path, f"{_show(value)} does not have the expected form{expected}")]
+    if name in ("oneOfNotValid", "anyOf"):
+        return [(path, f"{_show(value)} is not valid{expected}")]
+    return [(path, error.message)]
+
+
+def _first_sentence(text: str) -> str:
+    first = text.split(". ")[0].rstrip(".")
+    return first[:1].lower() + first[1:]
+
+
+def _article(type_name: str) -> str:
+    return f"an {type_name}" if type_name[:1] in "aeiou" else f"a {type_name}"
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | Decimal | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _escape(step: str | int) -> str:
+    return str(step).replace("~", "~0").replace("/", "~1")
+
+
+def schema_errors(instance: Any, schema_name: str) -> list[tuple[str, str]]:
+    """Every schema error of ``instance`` as (JSON Pointer, reason) pairs; empty when valid."""
+    validator = _validator(schema_name)
+    if validator.is_valid(instance):
+        return []
+    schema = load_schema(schema_name)
+    found: list[tuple[str, str]] = []
+    for error in validator.iter_errors(instance):
+        found.extend(_describe(error, schema))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------
+# Cross-field rules JSON Schema cannot say
+
+
+def _amount(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(value)
+
+
+def _bid_rule_errors(bid: Mapping[str, Any], currency: str | None) -> list[tuple[str, str]]:
+    """The cross-field rules of one schema-valid bid, as (JSON Pointer within the bid, reason) pairs."""
+    problems: list[tuple[str, str]] = []
+    if _amount(bid["price"]["amount"]) <= 0:
+        problems.append(("/price/amount", "price must be more than 0"))
+    if currency is not None and bid["price"]["currency"] != currency:
+        problems.append(
+            ("/price/currency", f"bid is in {bid['price']['currency']} but the tender is in {currency}")
+        )
+    workforce = bid.get("workforce", {})
+    employees = workforce.get("employees")
+    for key, what in (("immigrants", "immigrant employees"), ("newcomer_hires_12m", "newcomer hires")):
+        count = workforce.get(key)
+        if employees is not None and count is not None and count > employees:
+            problems.append((f"/workforce/{key}", f"{count} {what} is more than the {employees} employees"))
+    for j, certificate in enumerate(bid.get("certifications", [])):
+        start, end = certificate.get("valid_from"), certificate.get("valid_until")
+        if start is not None and end is not None and start > end:
+            problems.append(
+                (f"/certifications/{j}/valid_from", f"certificate valid from {start}, after its end {end}")
+            )
+    shares = [s["share_pct"] for s in bid.get("supply_chain", {}).get("subcontracts", [])]
+    if sum(shares, Decimal(0)) > 100:
+        total = sum(shares, Decimal(0))
+        problems.append(("/supply_chain/subcontracts", f"subcontract shares add up to {total} %, over 100 %"))
+    return problems
+
+
+def _header_rule_errors(header: Mapping[str, Any]) -> list[tuple[str, str]]:
+    budget = header.get("budget")
+    currency = header.get("currency")
+    problems: list[tuple[str, str]] = []
+    if budget is not None and _amount(budget["amount"]) <= 0:
+        problems.append(("/tender/budget/amount", "the budget must be more than 0"))
+    if budget is not None and currency is not None and budget["currency"] != currency:
+        problems.append(
+            ("/tender/budget/currency", f"budget is in {budget['currency']} but the tender is in {currency}")
+        )
+    return problems
+
+
+def _tender_currency(header: Mapping[str, Any]) -> str | None:
+    currency = header.get("currency")
+    if currency is None and header.get("budget") is not None:
+        currency = header["budget"]["currency"]
+    return None if currency is None else str(currency)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Collecting results
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A tender whose header and bids passed the per-document checks, before the cross-input checks."""
+
+    tender: Tender
+    summary: FileSummary
+    indexes: list[int]
+
+
+class _Collector:
+    """Reads documents into a :class:`Batch`, keeping every count in step with every rejection."""
+
+    def __init__(self, batch: Batch) -> None:
+        self.batch = batch
+        self.pending: list[_Pending] = []
+
+    def start_file(self, source: str) -> FileSummary:
+        summary = FileSummary(source)
+        self.batch.files.append(summary)
+        return summary
+
+    def read_file(self, name: str, opener: _Opener) -> None:
+        summary = self.start_file(name)
+        digest = hashlib.sha256()
+        stream = opener()
+        try:
+            if _is_single_document(name):
+                data = stream.read(MAX_LINE_BYTES + 1)
+                rest = stream.read()
+                digest.update(data + rest)
+                self._read_single(summary, data + rest)
+            else:
+                self._read_lines(summary, stream, digest)
+        except OSError as error:
+            raise UsageError(f"input cannot be read: {name}: {error.strerror}", path=name) from error
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+        summary.sha256 = digest.hexdigest()
+        if summary.read == 0:
+            self.batch.warnings.append(f"{name}: no bids found (empty file)")
+
+    def _read_single(self, summary: FileSummary, data: bytes) -> None:
+        if not data.strip():
+            return
+        self._add_raw(summary, 1, data.removeprefix(_BOM), offset=len(_BOM) if data.startswith(_BOM) else 0)
+
+    def _read_lines(self, summary: FileSummary, stream: BinaryIO, digest: Any) -> None:
+        offset = 0
+        for line_no, raw in enumerate(stream, start=1):
+            digest.update(raw)
+            body = raw.removeprefix(_BOM) if line_no == 1 else raw
+            start = offset + (len(raw) - len(body))
+            offset += len(raw)
+            if body.strip():
+                self._add_raw(summary, line_no, body.rstrip(b"\r\n"), offset=start)
+
+    def _add_raw(self, summary: FileSummary, line_no: int, raw: bytes, *, offset: int) -> None:
+        try:
+            document = _parse_line(raw, offset=offset)
+        except _LineError as error:
+            self.reject_line(summary, line_no, error.path, error.reason)
+            return
+        self.add_document(summary, line_no, document)
+
+    def reject_line(self, summary: FileSummary, line_no: int, path: str, reason: str) -> None:
+        summary.read += 1
+        summary.rejected += 1
+        self.batch.rejections.append(Rejection(summary.source, line_no, None, None, None, path, reason))
+
+    def add_document(self, summary: FileSummary, line_no: int, document: Any) -> None:
+        """Validate one tender document: its header, then each bid, then the cross-field rules."""
+        bids = document.get("bids") if isinstance(document, dict) else None
+        if not isinstance(bids, list):
+            self.reject_line(summary, line_no, "", _not_a_document(document))
+            return
+        header = document.get("tender")
+        tender_id = header.get("id") if isinstance(header, dict) and isinstance(header.get("id"), str) else None
+        header_problems = self._header_problems(document)
+        summary.read += len(bids)
+        bid_problems: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for index, bid in enumerate(bids):
+            for pointer, reason in schema_errors(bid, "bid.schema.json"):
+                bid_problems[index].append((f"/bids/{index}{pointer}", reason))
+        currency = _tender_currency(header) if not header_problems and isinstance(header, dict) else None
+        for index, bid in enumerate(bids):
+            if index not in bid_problems:
+                for pointer, reason in _bid_rule_errors(bid, currency):
+                    bid_problems[index].append((f"/bids/{index}{pointer}", reason))
+        _duplicate_bid_ids(bids, bid_problems)
+        if not header_problems and currency is None:
+            _mixed_currencies(bids, bid_problems)
+        good: list[int] = []
+        for index, bid in enumerate(bids):
+            problems = [(p, f"tender header: {r}") for p, r in header_problems] + bid_problems.get(index, [])
+            if problems:
+                self._reject_bid(summary, line_no, index, tender_id, bid, problems)
+            else:
+                good.append(index)
+        if not header_problems and isinstance(header, dict):
+            tender = Tender(header, [bids[i] for i in good], summary.source, line_no)
+            self.pending.append(_Pending(tender, summary, good))
+            summary.valid += len(good)
+
+    def _header_problems(self, document: dict[str, Any]) -> list[tuple[str, str]]:
+        problems = [
+            (f"/{_escape(key)}", f'unknown property "{key}" in the tender document (expected "tender", "bids")')
+            for key in document
+            if key not in ("tender", "bids")
+        ]
+        if "tender" not in document:
+            return [*problems, ("", 'missing required property "tender"')]
+        header_errors = schema_errors(document["tender"], "tender.schema.json")
+        problems.extend((f"/tender{p}", r) for p, r in header_errors)
+        if not header_errors:
+            problems.extend(_header_rule_errors(document["tender"]))
+        if len(document["bids"]) > 1000:
+            problems.append(("/bids", f"{len(document['bids']):,} bids in one tender, over the limit of 1000"))
+        return problems
+
+    def _reject_bid(
+        self,
+        summary: FileSummary,
+        line_no: int,
+        index: int,
+        tender_id: str | None,
+        bid: Any,
+        problems: list[tuple[str, str]],
+    ) -> None:
+        bid_id = bid.get("id") if isinstance(bid, dict) and isinstance(bid.get("id"), str) else None
+        summary.rejected += 1
+        for path, reason in problems:
+            self.batch.rejections.append(Rejection(summary.source, line_no, index, tender_id, bid_id, path, reason))
+
+    def finish(self) -> None:
+        """Apply the rule that spans inputs (tender ids are unique), then publish the valid tenders."""
+        counts = Counter(p.tender.id for p in self.pending)
+        for pending in self.pending:
+            tender = pending.tender
+            if counts[tender.id] == 1:
+                self.batch.tenders.append(tender)
+                continue
+            reason = f'tender id "{tender.id}" appears {counts[tender.id]} times in the input; ids must be unique'
+            pending.summary.valid -= len(tender.bids)
+            for index, bid in zip(pending.indexes, tender.bids, strict=True):
+                self._reject_bid(pending.summary, tender.line, index, tender.id, bid, [("/tender/id", reason)])
+        self.batch.rejections.sort(key=_rejection_order)
+
+
+def _rejection_order(rejection: Rejection) -> tuple[str, int, int]:
+    return (rejection.source, rejection.line or 0, -1 if rejection.index is None else rejection.index)
+
+
+def _duplicate_bid_ids(bids: list[Any], problems: dict[int, list[tuple[str, str]]]) -> None:
+    ids = [b.get("id") if isinstance(b, dict) and isinstance(b.get("id"), str) else None for b in bids]
+    seen = Counter(i for i in ids if i is not None)
+    for index, bid_id in enumerate(ids):
+        if bid_id is not None and seen[bid_id] > 1:
+            reason = f'bid id "{bid_id}" appears {seen[bid_id]} times in this tender; ids must be unique'
+            problems[index].append((f"/bids/{index}/id", reason))
+
+
+def _mixed_currencies(bids: list[Any], problems: dict[int, list[tuple[str, str]]]) -> None:
+    """With no tender currency, the valid bids must share one; otherwise prices cannot be compared."""
+    currencies = {bids[i]["price"]["currency"] for i in range(len(bids)) if i not in problems}
+    if len(currencies) > 1:
+        listed = ", ".join(sorted(currencies))
+        for index in range(len(bids)):
+            if index not in problems:
+                reason = f"the tender names no currency and its bids use several ({listed})"
+                problems[index].append((f"/bids/{index}/price/currency", reason))
+
+
+def _not_a_document(document: Any) -> str:
+    if isinstance(document, dict):
+        return 'not a tender document: expected an object with "tender" and a "bids" array'
+    return f"not a tender document: expected an object, got {_json_type(document)}"
+
+
+def _has_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_has_float(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_float(v) for v in value)
+    return False
