@@ -42,7 +42,14 @@ def certifications(draw: st.DrawFn) -> dict[str, Any]:
     return {
         "issuer": draw(st.sampled_from(ISSUERS)),
         "id": draw(ids),
-        "covers": draw(st.lists(st.sampled_from([*GROUPS, "social_enterprise", "living_wage"]), min_size=1, max_size=3, unique=True)),
+        "covers": draw(
+            st.lists(
+                st.sampled_from([*GROUPS, "social_enterprise", "living_wage"]),
+                min_size=1,
+                max_size=3,
+                unique=True,
+            )
+        ),
         "valid_from": start.isoformat(),
         "valid_until": end.isoformat(),
     }
@@ -88,7 +95,9 @@ def bids(draw: st.DrawFn, bid_id: str | None = None, currency: str = "CAD") -> d
 
 
 @st.composite
-def tender_documents(draw: st.DrawFn, tender_id: str | None = None, min_bids: int = 0, max_bids: int = 8) -> dict[str, Any]:
+def tender_documents(
+    draw: st.DrawFn, tender_id: str | None = None, min_bids: int = 0, max_bids: int = 8
+) -> dict[str, Any]:
     """A valid tender document: a header and bids with unique ids, all in CAD."""
     bid_ids = draw(st.lists(ids, min_size=min_bids, max_size=max_bids, unique=True))
     header: dict[str, Any] = {"id": tender_id or draw(ids), "currency": "CAD"}
@@ -126,19 +135,37 @@ MUTATIONS = {
     "price as list": lambda bid, draw: _set(bid, ["price", "amount"], [1]),
     "negative price": lambda bid, draw: _set(bid, ["price", "amount"], Decimal("-5")),
     "too many decimals": lambda bid, draw: _set(bid, ["price", "amount"], Decimal("10.001")),
-    "bad currency": lambda bid, draw: _set(bid, ["price", "currency"], draw(st.sampled_from(["cad", "XXXX", "", 12]))),
-    "ownership over 100": lambda bid, draw: _set(bid, ["ownership"], {"immigrant": draw(st.integers(101, 10**6))}),
+    "bad currency": lambda bid, draw: _set(
+        bid, ["price", "currency"], draw(st.sampled_from(["cad", "XXXX", "", 12]))
+    ),
+    "ownership over 100": lambda bid, draw: _set(
+        bid, ["ownership"], {"immigrant": draw(st.integers(101, 10**6))}
+    ),
     "ownership as text": lambda bid, draw: _set(bid, ["ownership"], {"women": "most"}),
     "bad date": lambda bid, draw: _set(
-        bid, ["certifications"], [{"issuer": "CAMSC", "covers": ["immigrant"], "valid_until": draw(st.sampled_from(["2026-02-30", "2026-13-01", "soon", "2026-1-1"]))}]
+        bid,
+        ["certifications"],
+        [
+            {
+                "issuer": "CAMSC",
+                "covers": ["immigrant"],
+                "valid_until": draw(st.sampled_from(["2026-02-30", "2026-13-01", "soon", "2026-1-1"])),
+            }
+        ],
     ),
-    "bad date-time": lambda bid, draw: _set(bid, ["submitted_at"], draw(st.sampled_from(["2026-02-30T10:00:00Z", "2026-01-01 10:00", "yesterday"]))),
+    "bad date-time": lambda bid, draw: _set(
+        bid,
+        ["submitted_at"],
+        draw(st.sampled_from(["2026-02-30T10:00:00Z", "2026-01-01 10:00", "yesterday"])),
+    ),
     "employees negative": lambda bid, draw: _set(bid, ["workforce"], {"employees": -1}),
     "employees fractional": lambda bid, draw: _set(bid, ["workforce"], {"employees": Decimal("2.5")}),
     "boolean as text": lambda bid, draw: _set(bid, ["workforce"], {"living_wage": "yes"}),
     "bad language tag": lambda bid, draw: _set(bid, ["languages"], ["english language"]),
     "empty covers": lambda bid, draw: _set(bid, ["certifications"], [{"issuer": "CAMSC", "covers": []}]),
-    "unknown group": lambda bid, draw: _set(bid, ["certifications"], [{"issuer": "CAMSC", "covers": ["martians"]}]),
+    "unknown group": lambda bid, draw: _set(
+        bid, ["certifications"], [{"issuer": "CAMSC", "covers": ["martians"]}]
+    ),
     "huge name": lambda bid, draw: _set(bid, ["supplier", "name"], "x" * 100_000),
     "bid not object": lambda bid, draw: draw(st.sampled_from([[], "bid", Decimal(1), None, True])),
     "null field": lambda bid, draw: _set(bid, ["supplier", "country"], None),

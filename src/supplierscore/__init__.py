@@ -18,9 +18,9 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+unknown"
 
-from supplierscore.bids import Batch, Rejection, Tender, read_bids, read_documents  # noqa: E402
-from supplierscore.engine import score  # noqa: E402
-from supplierscore.errors import (  # noqa: E402
+from supplierscore.bids import Batch, Rejection, Tender, read_bids, read_documents
+from supplierscore.engine import score
+from supplierscore.errors import (
     AuditError,
     InputError,
     OutputError,
@@ -28,8 +28,8 @@ from supplierscore.errors import (  # noqa: E402
     SupplierScoreError,
     UsageError,
 )
-from supplierscore.ruleset import Ruleset, default_ruleset_path, load_ruleset  # noqa: E402
-from supplierscore.sheet import ScoreSheet  # noqa: E402
+from supplierscore.ruleset import Ruleset, default_ruleset_path, load_ruleset
+from supplierscore.sheet import ScoreSheet
 
 __all__ = [
     "AuditError",

@@ -25,7 +25,9 @@ Example:
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
+import io
 import json
 import os
 import re
@@ -52,6 +54,18 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 SUPPORTED_SUFFIXES = (".json", ".ndjson", ".jsonl")
 STDIN = "-"
 _BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class InputBytes:
+    """An input already in memory, under the name rejections should give as its source.
+
+    Used for standard input captured for an audit log, and to replay a run from stored objects: the
+    name decides the format (``.json`` is one document, anything else is read as NDJSON).
+    """
+
+    name: str
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +159,11 @@ class _LineError(Exception):
 # Public entry points
 
 
-def read_bids(inputs: Iterable[str | os.PathLike[str]], *, stdin: BinaryIO | None = None) -> Batch:
-    """Read and validate every bid in ``inputs`` (files, folders, or ``"-"`` for standard input).
+def read_bids(
+    inputs: Iterable[str | os.PathLike[str] | InputBytes], *, stdin: BinaryIO | None = None
+) -> Batch:
+    """Read and validate every bid in ``inputs`` (files, folders, ``"-"`` for standard input, or
+    :class:`InputBytes`).
 
     Raises :class:`~supplierscore.errors.UsageError` for a missing or unreadable input or an
     unsupported file type; every problem inside a file becomes a :class:`Rejection` instead.
@@ -196,19 +213,24 @@ _Opener = Callable[[], BinaryIO]
 
 
 def _expand_inputs(
-    inputs: Iterable[str | os.PathLike[str]], stdin: BinaryIO | None
+    inputs: Iterable[str | os.PathLike[str] | InputBytes], stdin: BinaryIO | None
 ) -> Iterator[tuple[str, _Opener]]:
     """Resolve the inputs to (display name, opener) pairs, checking them all before any is read."""
     resolved: list[tuple[str, _Opener]] = []
     for item in inputs:
+        if isinstance(item, InputBytes):
+            resolved.append((item.name, functools.partial(io.BytesIO, item.data)))
+            continue
         text = os.fspath(item)
         if text == STDIN:
             stream = stdin if stdin is not None else sys.stdin.buffer
-            resolved.append(("<stdin>", lambda s=stream: s))
+            resolved.append(("<stdin>", functools.partial(_same, stream)))
             continue
         path = Path(text)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            found = sorted(
+                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+            )
             resolved.extend((str(p), _file_opener(p)) for p in found)
             continue
         if not path.exists():
@@ -223,6 +245,10 @@ def _expand_inputs(
             raise UsageError(f"input cannot be read (permission denied): {text}", path=text)
         resolved.append((text, _file_opener(path)))
     return iter(resolved)
+
+
+def _same(stream: BinaryIO) -> BinaryIO:
+    return stream
 
 
 def _file_opener(path: Path) -> _Opener:
@@ -346,7 +372,9 @@ def _describe(error: Any, schema: Mapping[str, Any]) -> list[tuple[str, str]]:
         }[name]
         return [(path, f"{_show(value)} is out of range: must be {bound} {details['limit']}")]
     if name == "multipleOf":
-        return [(path, f"{_show(value)} has too many decimals: must be a multiple of {details['multiple_of']}")]
+        return [
+            (path, f"{_show(value)} has too many decimals: must be a multiple of {details['multiple_of']}")
+        ]
     if name == "maxLength":
         return [(path, f"is {len(value):,} characters long, over the limit of {details['limit']}")]
     if name == "minLength":
@@ -401,9 +429,13 @@ def schema_errors(instance: Any, schema_name: str) -> list[tuple[str, str]]:
     if validator.is_valid(instance):
         return []
     schema = load_schema(schema_name)
+    errors = list(validator.iter_errors(instance))
+    # Dates carry both a pattern and a format; when both fail, the format's message says it best.
+    dated = {tuple(e.instance_path) for e in errors if e.kind.name == "format"}
     found: list[tuple[str, str]] = []
-    for error in validator.iter_errors(instance):
-        found.extend(_describe(error, schema))
+    for error in errors:
+        if error.kind.name != "pattern" or tuple(error.instance_path) not in dated:
+            found.extend(_describe(error, schema))
     return found
 
 
@@ -544,7 +576,9 @@ class _Collector:
             self.reject_line(summary, line_no, "", _not_a_document(document))
             return
         header = document.get("tender")
-        tender_id = header.get("id") if isinstance(header, dict) and isinstance(header.get("id"), str) else None
+        tender_id = (
+            header.get("id") if isinstance(header, dict) and isinstance(header.get("id"), str) else None
+        )
         header_problems = self._header_problems(document)
         summary.read += len(bids)
         bid_problems: dict[int, list[tuple[str, str]]] = defaultdict(list)
@@ -573,7 +607,10 @@ class _Collector:
 
     def _header_problems(self, document: dict[str, Any]) -> list[tuple[str, str]]:
         problems = [
-            (f"/{_escape(key)}", f'unknown property "{key}" in the tender document (expected "tender", "bids")')
+            (
+                f"/{_escape(key)}",
+                f'unknown property "{key}" in the tender document (expected "tender", "bids")',
+            )
             for key in document
             if key not in ("tender", "bids")
         ]
@@ -584,7 +621,9 @@ class _Collector:
         if not header_errors:
             problems.extend(_header_rule_errors(document["tender"]))
         if len(document["bids"]) > 1000:
-            problems.append(("/bids", f"{len(document['bids']):,} bids in one tender, over the limit of 1000"))
+            problems.append(
+                ("/bids", f"{len(document['bids']):,} bids in one tender, over the limit of 1000")
+            )
         return problems
 
     def _reject_bid(
@@ -599,7 +638,9 @@ class _Collector:
         bid_id = bid.get("id") if isinstance(bid, dict) and isinstance(bid.get("id"), str) else None
         summary.rejected += 1
         for path, reason in problems:
-            self.batch.rejections.append(Rejection(summary.source, line_no, index, tender_id, bid_id, path, reason))
+            self.batch.rejections.append(
+                Rejection(summary.source, line_no, index, tender_id, bid_id, path, reason)
+            )
 
     def finish(self) -> None:
         """Apply the rule that spans inputs (tender ids are unique), then publish the valid tenders."""
@@ -609,10 +650,14 @@ class _Collector:
             if counts[tender.id] == 1:
                 self.batch.tenders.append(tender)
                 continue
-            reason = f'tender id "{tender.id}" appears {counts[tender.id]} times in the input; ids must be unique'
+            reason = (
+                f'tender id "{tender.id}" appears {counts[tender.id]} times in the input; ids must be unique'
+            )
             pending.summary.valid -= len(tender.bids)
             for index, bid in zip(pending.indexes, tender.bids, strict=True):
-                self._reject_bid(pending.summary, tender.line, index, tender.id, bid, [("/tender/id", reason)])
+                self._reject_bid(
+                    pending.summary, tender.line, index, tender.id, bid, [("/tender/id", reason)]
+                )
         self.batch.rejections.sort(key=_rejection_order)
 
 

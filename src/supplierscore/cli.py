@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -22,17 +23,18 @@ from typing import Any, TypeVar
 
 import click
 
-from supplierscore import __version__
-from supplierscore.bids import Batch, Rejection, read_bids
-from supplierscore.engine import score
-from supplierscore.errors import SupplierScoreError
+from supplierscore import __version__, audit
+from supplierscore.bids import STDIN, Batch, InputBytes, Rejection, read_bids
+from supplierscore.engine import score, source_date
+from supplierscore.errors import AuditError, SupplierScoreError, UsageError
 from supplierscore.ruleset import default_ruleset_path, load_ruleset, summarize
-from supplierscore.sheet import ScoreSheet, write_rejections
+from supplierscore.sheet import Row, ScoreSheet, write_rejections
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_AUDIT = 0, 1, 2, 3
 MAX_LISTED = 200
+PROGRESS_MIN_BIDS = 20_000
 
 
 def reports_errors(command: F) -> F:
@@ -104,10 +106,14 @@ def validate(inputs: Sequence[str], out: str | None, output_format: str) -> None
 def _validation_report(batch: Batch) -> dict[str, Any]:
     return {
         "files": [
-            {"source": f.source, "read": f.read, "valid": f.valid, "rejected": f.rejected} for f in batch.files
+            {"source": f.source, "read": f.read, "valid": f.valid, "rejected": f.rejected}
+            for f in batch.files
         ],
         "counts": {"read": batch.read, "valid": batch.valid, "rejected": batch.rejected},
-        "tenders": [{"tender_id": t.id, "source": t.source, "line": t.line, "bids": len(t.bids)} for t in batch.tenders],
+        "tenders": [
+            {"tender_id": t.id, "source": t.source, "line": t.line, "bids": len(t.bids)}
+            for t in batch.tenders
+        ],
         "rejections": [r.to_dict() for r in batch.rejections],
         "warnings": batch.warnings,
     }
@@ -155,62 +161,108 @@ def _print_rejections(rejections: Sequence[Rejection]) -> None:
     help="The score sheet: .json, .csv, .xlsx or .parquet (the extension picks the format).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option(
+    "--audit-log",
+    "audit_log",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Append this run (inputs, ruleset, sheet) to the audit log in DIR, created when missing.",
+)
+@click.option(
+    "--signing-key",
+    "signing_key",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="End the run with a checkpoint signed by this key (from `supplierscore audit keygen`).",
+)
 @reports_errors
-def score_command(inputs: Sequence[str], rules_path: str | None, out: str, quiet: bool) -> None:
+def score_command(
+    inputs: Sequence[str],
+    rules_path: str | None,
+    out: str,
+    quiet: bool,
+    audit_log: str | None,
+    signing_key: str | None,
+) -> None:
     """Validate, score and rank every bid in INPUT..., and write the score sheet to --out.
 
     \b
     Examples:
       supplierscore score examples/tenders.ndjson --out sheet.xlsx
       supplierscore score bids/ --rules rules/cities-of-migration.yaml --out sheet.json
-      supplierscore score a.ndjson b.json --out sheet.csv   (also writes sheet.breakdown.csv, sheet.rejections.csv)
+      supplierscore score a.ndjson b.json --out sheet.csv
+        (also writes sheet.breakdown.csv and sheet.rejections.csv)
+      supplierscore score examples/tenders.ndjson --out sheet.json --audit-log audit/
+      supplierscore score bids.ndjson --out sheet.json --audit-log audit/ --signing-key audit.key
     """
+    if signing_key and not audit_log:
+        raise UsageError("--signing-key signs an audit log checkpoint: give --audit-log DIR too")
+    key = audit.load_signing_key(signing_key) if signing_key else None
+    captured = [InputBytes("<stdin>", sys.stdin.buffer.read())] if audit_log and STDIN in inputs else []
     ruleset = load_ruleset(rules_path or default_ruleset_path())
-    batch = read_bids(inputs)
-    sheet = score(batch, ruleset, progress=_progress_bar(batch) if not quiet else None)
+    batch = read_bids([captured[0] if item == STDIN and captured else item for item in inputs])
+    sheet = score(batch, ruleset, progress=None if quiet else _progress_bar(batch), created_at=source_date())
     written = sheet.write(out)
+    appended = None
+    if audit_log:
+        options = {"rules": rules_path, "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
+        log = audit.AuditLog(audit_log)
+        appended = log.append_run(batch, ruleset, sheet, inputs=captured, options=options, signing_key=key)
     if not quiet:
         for warning in batch.warnings:
             click.echo(f"warning: {warning}", err=True)
         _print_summary(sheet)
         _print_rejections(sheet.rejections)
         click.echo(f"\nwrote {', '.join(str(p) for p in written)}")
+        if appended is not None:
+            signed = f", signed checkpoint seq {appended.head_seq}" if appended.checkpoint else ""
+            click.echo(f"audit: run {appended.run_id} appended to {audit_log} as seq {appended.seq}{signed}")
+            click.echo(f"audit: head {appended.head} (keep it for `verify --expect-head`)")
     sys.exit(EXIT_REJECTED if batch.rejected else EXIT_OK)
 
 
 def _progress_bar(batch: Batch) -> Callable[[int], None] | None:
     """A progress bar on standard error for batches that take more than a moment, only on a terminal."""
-    if not sys.stderr.isatty() or batch.valid < 20_000:
+    if not sys.stderr.isatty() or batch.valid < PROGRESS_MIN_BIDS:
         return None
-    bar = click.progressbar(length=batch.valid, label="scoring", file=sys.stderr, show_pos=True, show_eta=True)
-    bar.__enter__()
+    total = batch.valid
+    bar = click.progressbar(length=total, label="scoring bids", file=sys.stderr, show_pos=True, show_eta=True)
+    done = 0
 
     def advance(bids: int) -> None:
+        nonlocal done
+        done += bids
         bar.update(bids)
-        if bar.pos >= bar.length:
-            bar.__exit__(None, None, None)
+        if done >= total:
+            bar.render_finish()
 
     return advance
 
 
 def _print_summary(sheet: ScoreSheet) -> None:
-    rejected = Counter(r.tender_id for r in {(r.source, r.line, r.index): r for r in sheet.rejections}.values())
-    by_tender: dict[str, list[Any]] = {}
+    """Per tender: counts, the winner and the runner-up with the margin between them."""
+    rejected = Counter(
+        r.tender_id for r in {(r.source, r.line, r.index): r for r in sheet.rejections}.values()
+    )
+    by_tender: dict[str, list[Row]] = {t: [] for t in sorted(t for t in rejected if t is not None)}
     for row in sheet.rows:
         by_tender.setdefault(row.tender_id, []).append(row)
-    for tender_id, rows in by_tender.items():
-        ranked = [r for r in rows if r.rank is not None]
-        counts = f"{len(ranked)} scored, {len(rows) - len(ranked)} ineligible, {rejected.get(tender_id, 0)} rejected"
+    for tender_id in sorted(by_tender):
+        rows = by_tender[tender_id]
+        ranked = [r for r in rows if r.rank is not None and r.total is not None]
+        ineligible = len(rows) - len(ranked)
+        counts = f"{len(ranked)} scored, {ineligible} ineligible, {rejected.get(tender_id, 0)} rejected"
         click.echo(f"{tender_id}: {counts}")
-        if ranked:
-            first = ranked[0]
-            click.echo(f"  winner     {first.bid_id} {first.supplier_name} ({sheet.decimal(first.total)})")
-        if len(ranked) > 1:
-            second = ranked[1]
-            margin = sheet.decimal(first.total - second.total)
-            click.echo(f"  runner-up  {second.bid_id} {second.supplier_name} ({sheet.decimal(second.total)}), margin {margin}")
+        for label, row in zip(("winner   ", "runner-up"), ranked[:2], strict=False):
+            assert row.total is not None
+            margin = ""
+            if row is not ranked[0] and ranked[0].total is not None:
+                margin = f", margin {sheet.decimal(ranked[0].total - row.total)}"
+            click.echo(f"  {label}  {row.bid_id} {row.supplier_name} ({sheet.decimal(row.total)}){margin}")
     c = sheet.metadata.counts
-    click.echo(f"\nread {c.read:,} · scored {c.scored:,} · ineligible {c.ineligible:,} · rejected {c.rejected:,}")
+    click.echo(
+        f"\nread {c.read:,} · scored {c.scored:,} · ineligible {c.ineligible:,} · rejected {c.rejected:,}"
+    )
 
 
 @main.group()
@@ -229,3 +281,141 @@ def rules_check(ruleset_path: str) -> None:
       supplierscore rules check rules/cities-of-migration.yaml
     """
     click.echo(summarize(load_ruleset(ruleset_path)))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Audit: verify, replay, diff, and the audit group (keygen, recover). Thin: the work is in audit.py.
+
+
+@main.command(name="verify")
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False))
+@click.option(
+    "--public-key",
+    "public_key",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="Check every checkpoint signature with this key, and that the log ends in a signed checkpoint.",
+)
+@click.option(
+    "--expect-head",
+    "expect_head",
+    metavar="HASH",
+    help="A head hash kept outside the log (printed by score and verify): the log must still hold it.",
+)
+@reports_errors
+def verify_command(directory: str, public_key: str | None, expect_head: str | None) -> None:
+    """Check the audit log in DIR: every record, the hash chain, every object, and signatures.
+
+    Prints a one-line summary and exits 0 when all is well; otherwise names the first bad record (line,
+    sequence number, what is wrong) and exits 3.
+
+    \b
+    Examples:
+      supplierscore verify audit/
+      supplierscore verify audit/ --public-key audit.key.pub
+      supplierscore verify audit/ --public-key audit.key.pub --expect-head 5b0c2e9d41aa...
+    """
+    key = audit.load_public_key(public_key) if public_key else None
+    result = audit.AuditLog.open(directory).verify(public_key=key, expect_head=expect_head)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if result.fault is not None:
+        raise AuditError(result.summary(), line=result.fault.line, seq=result.fault.seq)
+    click.echo(result.summary())
+
+
+@main.command(name="replay")
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False))
+@click.argument("run", metavar="[RUN]", required=False)
+@reports_errors
+def replay_command(directory: str, run: str | None) -> None:
+    """Re-run recorded runs from the objects in DIR and compare each new sheet with the recorded one.
+
+    RUN is a sequence number or a run id (or its prefix); without it, every run is replayed. Identical
+    runs share a run id, so a run id may replay several records. Exits 0 when every sheet is
+    byte-identical, 3 when any differs (the first differing row and field is named).
+
+    \b
+    Examples:
+      supplierscore replay audit/
+      supplierscore replay audit/ 3
+      supplierscore replay audit/ 5f1c09
+    """
+    results = audit.AuditLog.open(directory).replay(run)
+    for result in results:
+        if result.warning:
+            click.echo(f"warning: {result.warning}", err=True)
+        click.echo(result.summary())
+    differing = sum(1 for result in results if not result.identical)
+    if differing:
+        raise AuditError(f"{differing} of {len(results)} replayed run(s) differ from the record")
+    click.echo(f"{len(results)} run(s) replayed: all identical")
+
+
+@main.command(name="diff")
+@click.argument("args", nargs=-1, required=True, metavar="SHEET_A SHEET_B | DIR RUN_A RUN_B")
+@reports_errors
+def diff_command(args: Sequence[str]) -> None:
+    """Which bids changed rank or points between two sheets or two logged runs, per criterion, and why.
+
+    Give two JSON score sheets, or an audit log folder and two runs in it (sequence numbers or run
+    ids). The cause (ruleset change, input change, engine change) comes first, then each changed bid.
+
+    \b
+    Examples:
+      supplierscore diff sheet-2025.json sheet-2025-corrected.json
+      supplierscore diff audit/ 1 3
+    """
+    if len(args) == 2:
+        result = audit.diff_sheets(audit.load_sheet(args[0]), audit.load_sheet(args[1]))
+        result.labels = (args[0], args[1])
+    elif len(args) == 3:
+        result = audit.AuditLog.open(args[0]).diff(args[1], args[2])
+    else:
+        raise UsageError("diff takes SHEET_A SHEET_B, or DIR RUN_A RUN_B")
+    click.echo(audit.format_diff(result))
+
+
+@main.group(name="audit")
+def audit_group() -> None:
+    """Signing keys for audit logs, and recovery after an interrupted append."""
+
+
+@audit_group.command(name="keygen")
+@click.argument("private_key", metavar="KEYFILE", type=click.Path(dir_okay=False))
+@reports_errors
+def audit_keygen(private_key: str) -> None:
+    """Write a new Ed25519 key pair: KEYFILE (private, mode 0600) and KEYFILE.pub (public).
+
+    Keep the private key away from the log (whoever holds it can sign); give auditors the .pub file.
+
+    \b
+    Example:
+      supplierscore audit keygen ~/keys/audit.key
+    """
+    files = audit.keygen(private_key)
+    click.echo(f"wrote private key {files.private} (mode 0600) and public key {files.public}")
+    click.echo(f"key id {files.key_id}")
+
+
+@audit_group.command(name="recover")
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False))
+@click.option(
+    "--signing-key",
+    "signing_key",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="Seal the recovered log with a signed checkpoint (for logs verified with --public-key).",
+)
+@reports_errors
+def audit_recover(directory: str, signing_key: str | None) -> None:
+    """Repair a torn last line left by an interrupted append, openly: the torn bytes go to a dated side
+    file in DIR and a recovery record saying so is appended. Nothing else is ever changed.
+
+    \b
+    Examples:
+      supplierscore audit recover audit/
+      supplierscore audit recover audit/ --signing-key audit.key
+    """
+    key = audit.load_signing_key(signing_key) if signing_key else None
+    click.echo(audit.AuditLog.open(directory).recover(signing_key=key).summary())

@@ -5,10 +5,11 @@ points, and takes no part in the lowest price); each **criterion** maps its inpu
 (:mod:`supplierscore.compile`), times the **evidence** factor; then points are rounded once.
 
 Why the arithmetic is exact: every input is a decimal (``Decimal``, int or decimal string), so every
-fraction, factor and weight is a rational number, and Python's :class:`fractions.Fraction` carries
-``weight × fraction × factor`` with no error at all, however long its decimal expansion. Only then is it
-rounded, once, by integer arithmetic on numerator and denominator (:func:`round_points`), in the ruleset's
-mode. Totals and group subtotals are sums of the rounded points, so a sheet always adds up as printed.
+fraction, factor and weight is a rational number, carried as a pair of unbounded Python integers
+(:data:`~supplierscore.compile.Ratio`), so ``weight × fraction × factor`` has no error at all, however
+long its decimal expansion. Only then is it rounded, once, by integer arithmetic on numerator and
+denominator (:func:`round_points`), in the ruleset's mode. Totals and group subtotals are sums of the
+rounded points, so a sheet always adds up as printed.
 
 Ranking inside a tender is a total order: total (high first), the ruleset's tie-breakers, then bid id by
 code point; input order never matters.
@@ -23,13 +24,25 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 from typing import Any
 
 from supplierscore import __version__
 from supplierscore import ruleset as rs
 from supplierscore.bids import Batch, Rejection, Tender
-from supplierscore.compile import METHODS, ONE, PRICE_METHODS, ZERO, Outcome, PriceContext, exact, show
+from supplierscore.compile import (
+    ONE,
+    PRICE_METHODS,
+    ZERO,
+    CompiledCriterion,
+    Outcome,
+    PriceContext,
+    Ratio,
+    compile_ruleset,
+    div,
+    mul,
+    ratio,
+    show,
+)
 from supplierscore.sheet import BreakdownRow, Counts, Metadata, Row, ScoreSheet
 
 PRICE_FIELD = "price.amount"
@@ -44,19 +57,18 @@ MISSING: Any = _Missing()
 """A field the bid (or tender) does not give; JSON null is never valid input, so this is distinct."""
 
 
-def round_points(value: Fraction, precision: int, rounding: rs.Rounding) -> Decimal:
-    """``value`` rounded once to ``precision`` decimals, exactly, ``half_up`` or ``half_even``.
+def round_points(value: Ratio, precision: int, rounding: rs.Rounding) -> Decimal:
+    """``value`` (numerator, positive denominator) rounded once to ``precision`` decimals, exactly.
 
     Points are never negative, so half-up is the spreadsheet's ROUND (half away from zero).
 
-    >>> round_points(Fraction(1, 8) * 100, 1, "half_up"), round_points(Fraction(125, 10), 0, "half_even")
+    >>> round_points((100, 8), 1, "half_up"), round_points((125, 10), 0, "half_even")
     (Decimal('12.5'), Decimal('12'))
     """
-    whole, rest = divmod(value.numerator * 10**precision, value.denominator)
+    numerator, denominator = value
+    whole, rest = divmod(numerator * 10**precision, denominator)
     twice = 2 * rest
-    if twice > value.denominator or (
-        twice == value.denominator and (rounding == "half_up" or whole % 2 == 1)
-    ):
+    if twice > denominator or (twice == denominator and (rounding == "half_up" or whole % 2 == 1)):
         whole += 1
     return Decimal(whole).scaleb(-precision)
 
@@ -78,13 +90,15 @@ def resolve(path: str, bid: Mapping[str, Any], header: Mapping[str, Any]) -> Any
 # Gates
 
 
-def _number(value: Any) -> Fraction | None:
-    if isinstance(value, bool):
+def _number(value: Any) -> Decimal | None:
+    """A number or decimal string as an exact Decimal (comparisons of Decimals never round), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
         return None
     try:
-        return exact(value)
-    except (InvalidOperation, TypeError, ValueError):
+        number = Decimal(value)
+    except InvalidOperation:
         return None
+    return number if number.is_finite() else None
 
 
 def _comparable(value: Any) -> Any:
@@ -109,6 +123,8 @@ def _instant(text: str) -> date | datetime | None:
 
 
 def _compare(op: str, left: Any, right: Any) -> bool:
+    if isinstance(left, bool) != isinstance(right, bool):  # true is not 1: never equal, never ordered
+        return op == "!="
     a, b = _comparable(left), _comparable(right)
     if isinstance(a, datetime) and isinstance(b, date) and not isinstance(b, datetime):
         a = a.date()
@@ -168,14 +184,16 @@ class Evidence:
     """The evidence factor for one criterion and bid, and what it rests on."""
 
     status: str  # none | certified | self-declared | expired | not-yet-valid
-    factor: Fraction
+    factor: Ratio
     reason: str
 
 
 NO_EVIDENCE_RULE = Evidence("none", ONE, "")
 
 
-def evidence_for(rule: rs.Evidence | None, bid: Mapping[str, Any], closing: str | None) -> Evidence:
+def evidence_for(
+    rule: rs.Evidence | None, self_declared: Ratio, bid: Mapping[str, Any], closing: str | None
+) -> Evidence:
     """The factor a certificate (or its absence) earns: 1 if a listed issuer's certificate covering the
     group is valid on the closing date, else the rule's self-declared factor, saying which case applies.
     """
@@ -187,7 +205,6 @@ def evidence_for(rule: rs.Evidence | None, bid: Mapping[str, Any], closing: str 
         for c in bid.get("certifications", [])
         if c["issuer"].casefold() in issuers and rule.covers in c.get("covers", [])
     ]
-    self_declared = exact(rule.self_declared)
     if not relevant:
         return Evidence("self-declared", self_declared, f"self-declared factor {rule.self_declared}")
     timely = [c for c in relevant if _valid_on(c, closing) == "valid"]
@@ -221,14 +238,13 @@ def _valid_on(certificate: Mapping[str, Any], closing: str | None) -> str:
     return "valid"
 
 
-def _input(criterion: rs.Criterion, bid: Mapping[str, Any], header: Mapping[str, Any]) -> tuple[Any, str]:
-    """The criterion's input value (or MISSING) and how to show it; a zero denominator gives MISSING."""
-    method = criterion.method.name
-    if method in PRICE_METHODS:
+def _input(compiled: CompiledCriterion, bid: Mapping[str, Any], header: Mapping[str, Any]) -> tuple[Any, str]:
+    """The criterion's input (a Ratio for numeric methods, MISSING, or a ZeroDenominator) and its text."""
+    criterion = compiled.criterion
+    if criterion.method.name in PRICE_METHODS:
         value = resolve(PRICE_FIELD, bid, header)
-        return value, show(value)
-    if method == "count":
-        assert isinstance(criterion.method, rs.Count)
+        return ratio(value), show(value)
+    if isinstance(criterion.method, rs.Count):
         items = resolve(criterion.method.of, bid, header)
         return items, "" if items is MISSING else f"{len(items)} {criterion.method.of}"
     ref = criterion.field
@@ -236,14 +252,16 @@ def _input(criterion: rs.Criterion, bid: Mapping[str, Any], header: Mapping[str,
     if ref.share is None:
         assert ref.path is not None
         value = resolve(ref.path, bid, header)
-        return value, show(value)
+        if value is MISSING or not compiled.numeric:
+            return value, show(value)
+        return ratio(value), show(value)
     top, bottom = (resolve(p, bid, header) for p in ref.share)
     if top is MISSING or bottom is MISSING:
         return MISSING, ""
     text = f"{show(top)}/{show(bottom)}"
-    if exact(bottom) == 0:
+    if ratio(bottom)[0] == 0:
         return ZeroDenominator(text), text
-    return exact(top) / exact(bottom), text
+    return div(ratio(top), ratio(bottom)), text
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,23 +289,24 @@ class _Scored:
 
 
 def _score_criterion(
-    criterion: rs.Criterion,
+    compiled: CompiledCriterion,
     ruleset: rs.Ruleset,
     tender_id: str,
     bid: Mapping[str, Any],
     header: Mapping[str, Any],
     prices: PriceContext,
 ) -> _Scored:
-    value, shown = _input(criterion, bid, header)
-    evidence = evidence_for(criterion.evidence, bid, header.get("closing_date"))
+    criterion = compiled.criterion
+    value, shown = _input(compiled, bid, header)
+    evidence = evidence_for(criterion.evidence, compiled.self_declared, bid, header.get("closing_date"))
     if value is MISSING or isinstance(value, ZeroDenominator):
         outcome = Outcome(ZERO, _describe_missing(criterion, value))
         shown_input: str | None = None if value is MISSING else shown
     else:
-        outcome = METHODS[criterion.method.name](criterion.method, value, prices)
+        outcome = compiled.scorer(value, prices)
         shown_input = shown
-    weight = exact(criterion.weight)
-    points = round_points(weight * outcome.fraction * evidence.factor, ruleset.precision, ruleset.rounding)
+    exact_points = mul(mul(compiled.weight, outcome.fraction), evidence.factor)
+    points = round_points(exact_points, ruleset.precision, ruleset.rounding)
     reason = f"{outcome.reason} → {show(outcome.fraction)} × weight {criterion.weight}"
     if evidence.status != "none":
         reason += f" × {evidence.reason}"
@@ -328,17 +347,19 @@ class _BidResult:
 
 def score_tender(tender: Tender, ruleset: rs.Ruleset) -> tuple[list[Row], list[BreakdownRow]]:
     """Score and rank one tender's valid bids; rows come in rank order, then ineligible bids by id."""
+    plan = compile_ruleset(ruleset)
     header = tender.header
     results = [
         _BidResult(bid, [r for g in ruleset.gates if (r := gate_failure(g, bid, header))], {}, {}, [])
         for bid in tender.bids
     ]
     eligible = [r for r in results if r.eligible]
-    prices = PriceContext(min((exact(r.bid["price"]["amount"]) for r in eligible), default=None))
+    lowest = min((Decimal(r.bid["price"]["amount"]) for r in eligible), default=None)
+    prices = PriceContext(None if lowest is None else ratio(lowest))
     for result in eligible:
-        for criterion in ruleset.criteria:
-            scored = _score_criterion(criterion, ruleset, tender.id, result.bid, header, prices)
-            result.points[criterion.id] = scored.points
+        for compiled in plan.criteria:
+            scored = _score_criterion(compiled, ruleset, tender.id, result.bid, header, prices)
+            result.points[compiled.criterion.id] = scored.points
             result.breakdown.append(scored.row)
         for criterion in ruleset.criteria:
             subtotal = result.groups.get(criterion.group, Decimal(0))
@@ -382,7 +403,7 @@ def _ranking(ruleset: rs.Ruleset) -> Any:
 
 
 def _cmp(a: Any, b: Any) -> int:
-    return (a > b) - (a < b)
+    return int(a > b) - int(a < b)
 
 
 def _cmp_breaker(breaker: rs.TieBreaker, a: _BidResult, b: _BidResult) -> int:
@@ -424,13 +445,16 @@ def score(
     *,
     input_sha256: str | None = None,
     progress: Callable[[int], None] | None = None,
+    created_at: str | None = None,
 ) -> ScoreSheet:
     """Score every valid bid in ``batch`` under ``ruleset`` and rank them within each tender.
 
     ``batch`` is what :func:`supplierscore.read_bids` returns (its rejections and counts go into the
     sheet), or any iterable of :class:`~supplierscore.bids.Tender`. ``input_sha256`` overrides the input
     digest (by default, derived from the input files' digests, in any order). ``progress``, when given,
-    is called with the number of bids of each tender once it is scored.
+    is called with the number of bids of each tender once it is scored. ``created_at`` is recorded as
+    given: a sheet holds no wall-clock time of its own, so that a run can be replayed byte for byte
+    (the CLI passes ``SOURCE_DATE_EPOCH`` when it is set, see :func:`source_date`).
     """
     tenders = list(batch.tenders if isinstance(batch, Batch) else batch)
     rejections: list[Rejection] = list(batch.rejections) if isinstance(batch, Batch) else []
@@ -447,7 +471,7 @@ def score(
     counts = Counts(len(rows) + rejected, scored, len(rows) - scored, rejected)
     digest = input_sha256 or _input_digest(batch, tenders)
     return ScoreSheet(
-        metadata=_metadata(ruleset, digest, counts),
+        metadata=_metadata(ruleset, digest, counts, created_at),
         criteria=tuple(c.id for c in ruleset.criteria),
         groups=tuple(ruleset.groups),
         rows=rows,
@@ -456,11 +480,11 @@ def score(
     )
 
 
-def _metadata(ruleset: rs.Ruleset, input_sha256: str, counts: Counts) -> Metadata:
+def _metadata(ruleset: rs.Ruleset, input_sha256: str, counts: Counts, created_at: str | None) -> Metadata:
     run = hashlib.sha256(f"{ruleset.sha256}\n{input_sha256}\n{__version__}".encode()).hexdigest()
     return Metadata(
         run_id=run[:16],
-        created_at=_created_at(),
+        created_at=created_at,
         engine_version=__version__,
         ruleset_id=ruleset.id,
         ruleset_version=ruleset.version,
@@ -472,8 +496,8 @@ def _metadata(ruleset: rs.Ruleset, input_sha256: str, counts: Counts) -> Metadat
     )
 
 
-def _created_at() -> str | None:
-    """``SOURCE_DATE_EPOCH`` as a UTC time when set: a sheet holds no wall-clock time, to stay reproducible."""
+def source_date() -> str | None:
+    """``SOURCE_DATE_EPOCH`` (the reproducible-builds convention) as a UTC time, or None when unset."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is None or not epoch.strip().isdigit():
         return None

@@ -7,18 +7,38 @@ ruleset versions, digests, counts). Its JSON form is ``schemas/scoresheet.schema
 leave as decimal strings with exactly the ruleset's precision, never floats.
 
 Writers are chosen by the output's extension (:data:`WRITERS`); every writer is deterministic, so the
-same inputs, ruleset and engine version give byte-identical files.
+same inputs, ruleset and engine version give byte-identical files. Each returns the files it wrote:
+
+- ``.json``: the whole sheet in one file, the contract other programs read.
+- ``.csv``: ``NAME.csv`` holds the rows flattened to one column per criterion (``points.<id>``) and per
+  group (``group.<name>``); ``NAME.breakdown.csv`` and ``NAME.rejections.csv`` sit beside it. Figures are
+  the exact decimal strings.
+- ``.xlsx``: one workbook (sheets Rows, Breakdown, Rejections, Metadata) for people: figures are numbers,
+  so they sort and sum, shown with the ruleset's decimals; the exact strings are in JSON and CSV.
+- ``.parquet``: the same three tables as CSV in three files, figures as ``Decimal(38, precision)``, and
+  the run's metadata in each file's key-value metadata.
+
+Spreadsheets run what looks like a formula, and names and reasons come from bidders, so every text cell of
+CSV and XLSX that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``
+(:func:`neutralise`, after OWASP's advice on CSV injection). JSON and Parquet keep text exactly as it came.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TextIO, TypeVar, cast
+
+import polars as pl
+import xlsxwriter
 
 from supplierscore.bids import Rejection
 from supplierscore.errors import OutputError, UsageError
@@ -98,26 +118,33 @@ class ScoreSheet:
 
     def to_dict(self) -> dict[str, Any]:
         """The sheet as JSON-ready data, in the shape of ``schemas/scoresheet.schema.json``."""
-        meta = self.metadata
         return {
-            "metadata": {
-                "run_id": meta.run_id,
-                "created_at": meta.created_at,
-                "engine_version": meta.engine_version,
-                "ruleset": {"id": meta.ruleset_id, "version": meta.ruleset_version, "sha256": meta.ruleset_sha256},
-                "input_sha256": meta.input_sha256,
-                "counts": {
-                    "read": meta.counts.read,
-                    "scored": meta.counts.scored,
-                    "ineligible": meta.counts.ineligible,
-                    "rejected": meta.counts.rejected,
-                },
-                "precision": meta.precision,
-                "rounding": meta.rounding,
-            },
+            "metadata": self._metadata_dict(),
             "rows": [self._row_dict(row) for row in self.rows],
             "breakdown": [self._breakdown_dict(row) for row in self.breakdown],
             "rejections": [rejection.to_dict() for rejection in self.rejections],
+        }
+
+    def _metadata_dict(self) -> dict[str, Any]:
+        meta = self.metadata
+        return {
+            "run_id": meta.run_id,
+            "created_at": meta.created_at,
+            "engine_version": meta.engine_version,
+            "ruleset": {
+                "id": meta.ruleset_id,
+                "version": meta.ruleset_version,
+                "sha256": meta.ruleset_sha256,
+            },
+            "input_sha256": meta.input_sha256,
+            "counts": {
+                "read": meta.counts.read,
+                "scored": meta.counts.scored,
+                "ineligible": meta.counts.ineligible,
+                "rejected": meta.counts.rejected,
+            },
+            "precision": meta.precision,
+            "rounding": meta.rounding,
         }
 
     def _row_dict(self, row: Row) -> dict[str, Any]:
@@ -149,20 +176,36 @@ class ScoreSheet:
 
     def to_json_bytes(self) -> bytes:
         """The JSON form as bytes: UTF-8, two-space indent, fixed key order, a final newline."""
-        return (json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        return _json_bytes(self.to_dict())
 
     def write(self, path: str | os.PathLike[str]) -> list[Path]:
         """Write the sheet in the format ``path``'s extension names; returns every file written."""
-        target = Path(path)
-        writer = WRITERS.get(target.suffix.lower())
-        if writer is None:
-            known = ", ".join(sorted(WRITERS))
-            raise UsageError(f"cannot write {target.suffix or 'a file without extension'}: use {known}")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            return writer(self, target)
-        except OSError as error:
-            raise OutputError(f"cannot write {target}: {error.strerror or error}", path=str(target)) from error
+        return _dispatch(WRITERS, self, path)
+
+
+Payload = TypeVar("Payload")
+
+
+def _dispatch(
+    writers: Mapping[str, Callable[[Payload, Path], list[Path]]],
+    payload: Payload,
+    path: str | os.PathLike[str],
+) -> list[Path]:
+    """Pick the writer by extension and turn any failure to write into one :class:`OutputError`."""
+    target = Path(path)
+    writer = writers.get(target.suffix.lower())
+    if writer is None:
+        known = ", ".join(sorted(writers))
+        raise UsageError(f"cannot write {target.suffix or 'a file without extension'}: use {known}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return writer(payload, target)
+    except OSError as error:
+        raise OutputError(f"cannot write {target}: {error.strerror or error}", path=str(target)) from error
+
+
+def _json_bytes(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def _write_json(sheet: ScoreSheet, path: Path) -> list[Path]:
@@ -170,7 +213,361 @@ def _write_json(sheet: ScoreSheet, path: Path) -> list[Path]:
     return [path]
 
 
+# --- Flat tables, shared by the CSV, XLSX and Parquet writers -----------------------------------------
+
+Kind = Literal["text", "int", "bool", "decimal", "list"]
+Cell = str | int | bool | tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """One flat table of the sheet, as the CSV, XLSX and Parquet writers all lay it out.
+
+    Figures are already the sheet's exact decimal strings (``kind == "decimal"``), made once by
+    :meth:`ScoreSheet.decimal`, so every format shows the same digits as the JSON.
+    """
+
+    title: str
+    columns: tuple[tuple[str, Kind], ...]
+    records: list[tuple[Cell, ...]]
+
+
+_ROW_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("tender_id", "text"),
+    ("rank", "int"),
+    ("bid_id", "text"),
+    ("supplier_id", "text"),
+    ("supplier_name", "text"),
+    ("eligible", "bool"),
+    ("reasons", "list"),
+    ("total", "decimal"),
+)
+_BREAKDOWN_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("tender_id", "text"),
+    ("bid_id", "text"),
+    ("criterion", "text"),
+    ("input", "text"),
+    ("fraction", "text"),
+    ("evidence", "text"),
+    ("factor", "text"),
+    ("points", "decimal"),
+    ("reason", "text"),
+)
+_REJECTION_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("source", "text"),
+    ("line", "int"),
+    ("index", "int"),
+    ("tender_id", "text"),
+    ("bid_id", "text"),
+    ("path", "text"),
+    ("reason", "text"),
+)
+
+
+def _tables(sheet: ScoreSheet) -> tuple[_Table, _Table, _Table]:
+    return _row_table(sheet), _breakdown_table(sheet), _rejection_table(sheet.rejections)
+
+
+def _row_table(sheet: ScoreSheet) -> _Table:
+    """The rows with a column for every criterion and group the sheet lists, so an ineligible bid
+    (no points) still has them, empty, and every row lines up."""
+    columns: tuple[tuple[str, Kind], ...] = (
+        *_ROW_COLUMNS,
+        *((f"points.{name}", "decimal") for name in sheet.criteria),
+        *((f"group.{name}", "decimal") for name in sheet.groups),
+    )
+    records = [
+        (
+            row.tender_id,
+            row.rank,
+            row.bid_id,
+            row.supplier_id,
+            row.supplier_name,
+            row.eligible,
+            row.reasons,
+            None if row.total is None else sheet.decimal(row.total),
+            *_figures(sheet, row.points, sheet.criteria),
+            *_figures(sheet, row.groups, sheet.groups),
+        )
+        for row in sheet.rows
+    ]
+    return _Table("Rows", columns, records)
+
+
+def _figures(sheet: ScoreSheet, values: dict[str, Decimal], names: tuple[str, ...]) -> list[Cell]:
+    """``values`` in the order of ``names``; a figure under a name the sheet does not list would have no
+    column, so it is refused rather than silently dropped."""
+    if extra := values.keys() - set(names):
+        raise ValueError(f"no column for {sorted(extra)}: the sheet lists {list(names)}")
+    return [None if (value := values.get(name)) is None else sheet.decimal(value) for name in names]
+
+
+def _breakdown_table(sheet: ScoreSheet) -> _Table:
+    records: list[tuple[Cell, ...]] = [
+        (
+            b.tender_id,
+            b.bid_id,
+            b.criterion,
+            b.input,
+            b.fraction,
+            b.evidence,
+            b.factor,
+            sheet.decimal(b.points),
+            b.reason,
+        )
+        for b in sheet.breakdown
+    ]
+    return _Table("Breakdown", _BREAKDOWN_COLUMNS, records)
+
+
+def _rejection_table(rejections: Sequence[Rejection]) -> _Table:
+    records: list[tuple[Cell, ...]] = [
+        (r.source, r.line, r.index, r.tender_id, r.bid_id, r.path, r.reason) for r in rejections
+    ]
+    return _Table("Rejections", _REJECTION_COLUMNS, records)
+
+
+def _beside(path: Path, table: _Table) -> Path:
+    """Where a table goes: the rows at ``path`` itself, the others beside it (``out.breakdown.csv``)."""
+    if table.title == "Rows":
+        return path
+    return path.with_name(f"{path.stem}.{table.title.lower()}{path.suffix}")
+
+
+# --- CSV, and the text rules it shares with XLSX ------------------------------------------------------
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
+def neutralise(text: str) -> str:
+    """``text`` safe to open in a spreadsheet: a leading ``'`` if it could start a formula.
+
+    A spreadsheet evaluates a cell starting with ``=``, ``+``, ``-`` or ``@`` (a tab or carriage return
+    can hide one), and a bidder chooses its own name. A plain number such as ``-1.5`` cannot run anything
+    and is left alone, so figures kept as text (a breakdown's input) keep their value.
+
+    >>> neutralise('=HYPERLINK("http://x")'), neutralise("-1.50"), neutralise("Maple Co-op")
+    ('\\'=HYPERLINK("http://x")', '-1.50', 'Maple Co-op')
+    """
+    if text.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _text(value: Cell, kind: Kind) -> str:
+    """A cell as CSV text: figures exact, booleans as in JSON, reasons joined, other text neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, tuple):
+        return neutralise("; ".join(value))
+    return value if kind == "decimal" else neutralise(value)
+
+
+def _write_csv(sheet: ScoreSheet, path: Path) -> list[Path]:
+    return [_csv_file(table, _beside(path, table)) for table in _tables(sheet)]
+
+
+def _csv_file(table: _Table, path: Path) -> Path:
+    """One table as UTF-8 CSV with ``\\n`` line ends, streamed so a large run needs no second copy."""
+    kinds = [kind for _, kind in table.columns]
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(_LineFeedRecords(file), lineterminator="\r\n")
+        writer.writerow([neutralise(name) for name, _ in table.columns])
+        writer.writerows(
+            [_text(value, kind) for value, kind in zip(record, kinds, strict=True)]
+            for record in table.records
+        )
+    return path
+
+
+class _LineFeedRecords:
+    """A file the csv writer hands ``\\r\\n``-ended records and that stores them ending in ``\\n``.
+
+    Python before 3.11.9 (CPython gh-67044) quotes a field for line breaks only if they are in the
+    writer's ``lineterminator``: with ``"\\n"`` a bare ``\\r`` went unquoted and split the row for every
+    reader, and output differed between patch releases. With ``"\\r\\n"`` every version quotes both.
+    """
+
+    def __init__(self, file: TextIO) -> None:
+        self._file = file
+
+    def write(self, record: str) -> int:
+        """Store one record (the csv writer writes a whole record per call) with a ``\\n`` ending."""
+        return self._file.write(record.removesuffix("\r\n") + "\n")
+
+
+# --- XLSX ---------------------------------------------------------------------------------------------
+
+XLSX_MAX_ROWS = 1_048_576
+"""Rows in one Excel worksheet, the header included; a longer table cannot be written as XLSX."""
+
+_MAX_WIDTH = 72
+"""Widest column, in characters: room for a SHA-256 digest; longer text shows in the cell itself."""
+_FIXED_CREATED = datetime(2000, 1, 1, tzinfo=UTC)
+_EXACT_NOTE = "Exact figures: see the JSON/CSV sheet; cells show the ruleset's decimals"
+
+
+def _write_xlsx(sheet: ScoreSheet, path: Path) -> list[Path]:
+    """One workbook for people. ``in_memory`` makes xlsxwriter date every zip entry 1980-01-01 and the
+    creation time is fixed, so the bytes depend on the sheet alone."""
+    tables = (*_tables(sheet), _metadata_table(sheet))
+    for table in tables:
+        if len(table.records) >= XLSX_MAX_ROWS:
+            raise OutputError(
+                f"cannot write {path}: {table.title} has {len(table.records)} rows, more than an XLSX sheet "
+                f"holds ({XLSX_MAX_ROWS - 1}); write .csv or .parquet instead",
+                path=str(path),
+            )
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    workbook.set_properties({"created": _created(sheet.metadata.created_at)})
+    header = workbook.add_format({"bold": True})
+    figure = workbook.add_format({"num_format": _number_format(sheet.metadata.precision)})
+    for table in tables:
+        _xlsx_sheet(workbook.add_worksheet(table.title), table, header, figure)
+    workbook.close()
+    path.write_bytes(buffer.getvalue())
+    return [path]
+
+
+def _metadata_table(sheet: ScoreSheet) -> _Table:
+    """The run's metadata as key/value rows (nested keys dotted: ``counts.read``), plus where the exact
+    figures are, since the workbook shows rounded floats."""
+    pairs: list[tuple[Cell, ...]] = [(key, value) for key, value in _dotted(sheet._metadata_dict())]
+    pairs.append(("note", _EXACT_NOTE))
+    return _Table("Metadata", (("key", "text"), ("value", "text")), pairs)
+
+
+def _dotted(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    pairs: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            pairs += _dotted(value, f"{prefix}{key}.")
+        else:
+            pairs.append((f"{prefix}{key}", value))
+    return pairs
+
+
+def _created(created_at: str | None) -> datetime:
+    """The workbook's creation time: the sheet's own ``created_at`` (the CLI sets it from
+    ``SOURCE_DATE_EPOCH``), else a fixed date; xlsxwriter would stamp the current time otherwise."""
+    if not created_at:
+        return _FIXED_CREATED
+    try:
+        moment = datetime.fromisoformat(created_at)
+    except ValueError:
+        return _FIXED_CREATED
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _number_format(precision: int) -> str:
+    return "0." + "0" * precision if precision else "0"
+
+
+def _xlsx_sheet(worksheet: Any, table: _Table, header: Any, figure: Any) -> None:
+    """A table with a bold, frozen, filterable header and columns as wide as their content (capped)."""
+    widths = [len(name) for name, _ in table.columns]
+    for col, (name, _) in enumerate(table.columns):
+        worksheet.write_string(0, col, neutralise(name), header)
+    for row, record in enumerate(table.records, start=1):
+        for col, (value, (_, kind)) in enumerate(zip(record, table.columns, strict=True)):
+            widths[col] = max(widths[col], len(_xlsx_cell(worksheet, row, col, value, kind, figure)))
+    for col, width in enumerate(widths):
+        worksheet.set_column(col, col, min(width + 2, _MAX_WIDTH))
+    worksheet.freeze_panes(1, 0)
+    worksheet.autofilter(0, 0, len(table.records), len(table.columns) - 1)
+
+
+def _xlsx_cell(worksheet: Any, row: int, col: int, value: Cell, kind: Kind, figure: Any) -> str:
+    """Write one cell by its type and return the text it shows. Text always goes through
+    ``write_string``: ``write`` would make a formula of ``=...``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        worksheet.write_boolean(row, col, value)
+        return "FALSE"
+    if isinstance(value, int):
+        worksheet.write_number(row, col, value)
+        return str(value)
+    if isinstance(value, str) and kind == "decimal":
+        worksheet.write_number(row, col, float(value), figure)  # for display only; exact in JSON and CSV
+        return value
+    text = _text(value, kind)
+    if text:  # no reasons leaves the cell blank, as None does, not an empty string
+        worksheet.write_string(row, col, text)
+    return text
+
+
+# --- Parquet ------------------------------------------------------------------------------------------
+
+_POLARS_TYPES: dict[Kind, Any] = {
+    "text": pl.String,
+    "int": pl.Int64,
+    "bool": pl.Boolean,
+    "list": pl.List(pl.String),
+}
+
+
+def _write_parquet(sheet: ScoreSheet, path: Path) -> list[Path]:
+    """Three Parquet files like the CSV ones; each carries the run's metadata so it can be traced alone.
+    polars writes no timestamp, so the bytes depend on the sheet (and the polars version) alone."""
+    metadata = {"supplierscore.metadata": json.dumps(sheet._metadata_dict(), ensure_ascii=False)}
+    precision = sheet.metadata.precision
+    written = []
+    for table in _tables(sheet):
+        target = _beside(path, table)
+        columns = [_series(table, index, precision) for index in range(len(table.columns))]
+        pl.DataFrame(columns).write_parquet(target, metadata=metadata)
+        written.append(target)
+    return written
+
+
+def _series(table: _Table, index: int, precision: int) -> pl.Series:
+    """One column with an explicit type; figures go from their exact strings to ``Decimal(38, precision)``,
+    never through float."""
+    name, kind = table.columns[index]
+    values = [record[index] for record in table.records]
+    if kind == "decimal":
+        exact = [None if value is None else Decimal(cast(str, value)) for value in values]
+        return pl.Series(name, exact, dtype=pl.Decimal(38, precision))
+    return pl.Series(name, values, dtype=_POLARS_TYPES[kind])
+
+
 Writer = Callable[[ScoreSheet, Path], list[Path]]
 
-WRITERS: dict[str, Writer] = {".json": _write_json}
+WRITERS: dict[str, Writer] = {
+    ".csv": _write_csv,
+    ".json": _write_json,
+    ".parquet": _write_parquet,
+    ".xlsx": _write_xlsx,
+}
 """Writers by lower-case file extension."""
+
+
+# --- Rejections alone (``supplierscore validate --out``) ----------------------------------------------
+
+
+def write_rejections(rejections: Sequence[Rejection], path: str | os.PathLike[str]) -> list[Path]:
+    """Save rejections without a sheet: ``.json`` as ``{"rejections": [...]}`` (the sheet's member of that
+    name), ``.csv`` with the columns of ``NAME.rejections.csv``. Returns the file written."""
+    return _dispatch(_REJECTION_WRITERS, rejections, path)
+
+
+def _rejections_json(rejections: Sequence[Rejection], path: Path) -> list[Path]:
+    path.write_bytes(_json_bytes({"rejections": [rejection.to_dict() for rejection in rejections]}))
+    return [path]
+
+
+def _rejections_csv(rejections: Sequence[Rejection], path: Path) -> list[Path]:
+    return [_csv_file(_rejection_table(rejections), path)]
+
+
+_REJECTION_WRITERS: dict[str, Callable[[Sequence[Rejection], Path], list[Path]]] = {
+    ".csv": _rejections_csv,
+    ".json": _rejections_json,
+}

@@ -1,0 +1,93 @@
+"""Subprocesses for the audit log's crash and concurrency tests (run by tests/test_audit.py, not by pytest).
+
+``python tests/audit_worker.py append DIR COUNT TAG ACKS``
+    Append COUNT small runs to the log in DIR; after each append returns, write ``seq hash`` to ACKS.
+
+``python tests/audit_worker.py serve``
+    A fork server, so that each crash trial costs a fork rather than a fresh interpreter: for every line
+    ``DIR ACKS DELAY`` read from standard input, fork a child that appends runs in a loop (acknowledging
+    each as above), SIGKILL it after DELAY seconds, and answer ``killed``. The test picks every delay
+    from a seeded generator, so the trials are reproducible in what they ask for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from supplierscore import audit
+from supplierscore.bids import InputBytes, read_bids
+from supplierscore.engine import score
+from supplierscore.ruleset import default_ruleset_path, load_ruleset
+
+CREATED_AT = "2026-01-01T00:00:00Z"
+
+
+def tender_line(tag: str, number: int) -> bytes:
+    """A small tender document; each (tag, number) gives different bytes, so each run stores new objects."""
+    bids = [
+        {
+            "id": f"B-{index}",
+            "supplier": {"id": f"S-{index}", "name": f"Supplier {index}", "country": "CA", "size": "small"},
+            "price": {"amount": f"{1000 + number * 7 + index * 13}.00", "currency": "CAD"},
+            "ownership": {"immigrant": (number * 17 + index * 31) % 101},
+            "workforce": {"employees": 10, "immigrants": (number + index) % 11},
+        }
+        for index in range(3)
+    ]
+    document = {"tender": {"id": f"T-{tag}-{number}", "currency": "CAD"}, "bids": bids}
+    return json.dumps(document).encode() + b"\n"
+
+
+def append_runs(directory: str, count: int | None, tag: str, acks: str) -> None:
+    """Append runs (forever when count is None), acknowledging each one only after append_run returns."""
+    ruleset = load_ruleset(default_ruleset_path())
+    log = audit.AuditLog(directory)
+    ack = os.open(acks, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    number = 0
+    while count is None or number < count:
+        inputs = [InputBytes(f"{tag}-{number}.ndjson", tender_line(tag, number))]
+        batch = read_bids(inputs)
+        sheet = score(batch, ruleset, created_at=CREATED_AT)
+        appended = log.append_run(batch, ruleset, sheet, inputs=inputs, options={"worker": tag})
+        os.write(ack, f"{appended.seq} {appended.record_hash}\n".encode())
+        number += 1
+    os.close(ack)
+
+
+def serve() -> None:
+    """Answer one crash trial per input line (see the module docstring)."""
+    ruleset = load_ruleset(default_ruleset_path())  # warm every import and cache before the first fork
+    score(read_bids([InputBytes("warm.ndjson", tender_line("warm", 0))]), ruleset)
+    for request in sys.stdin:
+        directory, acks, delay = request.split()
+        child = os.fork()
+        if child == 0:
+            try:
+                append_runs(directory, None, f"p{os.getpid()}", acks)
+            finally:
+                os._exit(1)
+        time.sleep(float(delay))
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        print("killed", flush=True)
+
+
+def main() -> None:
+    if sys.argv[1] == "serve":
+        serve()
+    elif sys.argv[1] == "append":
+        directory, count, tag, acks = sys.argv[2:6]
+        append_runs(directory, int(count), tag, acks)
+    else:
+        sys.exit(f"unknown mode {sys.argv[1]}")
+
+
+if __name__ == "__main__":
+    main()
