@@ -35,6 +35,7 @@ from supplierscore.cli import main
 from supplierscore.engine import score
 from supplierscore.errors import AuditError, UsageError
 from supplierscore.ruleset import Ruleset, default_ruleset_path, load_ruleset, ruleset_from_canonical
+from tests.audit_worker import tender_line
 from tests.strategies import tender_documents
 
 ROOT = Path(__file__).parent.parent
@@ -225,7 +226,7 @@ class TestTamperTrials:
     def test_a_deleted_record_is_named(
         self, built: dict[bool, Built], tmp_path: Path, signed: bool, record: int
     ) -> None:
-        """Deleting a record breaks the sequence where it was; deleting the last one needs a key or the head."""
+        """A deleted record breaks the sequence where it was; the last one needs a key or the kept head."""
         log = built[signed]
         target = log.copy(tmp_path / "log")
         lines = lines_of(target)
@@ -263,7 +264,7 @@ class TestTamperTrials:
     def test_a_log_cut_at_a_record_boundary_is_found(
         self, built: dict[bool, Built], tmp_path: Path, signed: bool, kept: int
     ) -> None:
-        """Cut after any record: found by the kept head; with a key, also wherever a run loses its checkpoint."""
+        """Cut after any record: found by the kept head; with a key, also where a run loses its checkpoint."""
         log = built[signed]
         target = log.copy(tmp_path / "log")
         write_lines(target, lines_of(target)[:kept])
@@ -386,9 +387,6 @@ class TestTamperTrials:
 
 def _tiny(tag: str, number: int) -> list[InputBytes]:
     """A three-bid tender whose bytes differ per (tag, number): small objects, quick to verify."""
-    sys.path.insert(0, str(WORKER.parent))
-    from audit_worker import tender_line
-
     return [InputBytes(f"{tag}-{number}.ndjson", tender_line(tag, number))]
 
 
@@ -419,7 +417,7 @@ class TestEveryByte:
     """The done-when criterion: any single-byte change anywhere in the log folder is found."""
 
     def test_every_byte_of_the_log_and_side_file(self, every_kind: tuple[Path, Any], tmp_path: Path) -> None:
-        """Each byte of log.jsonl and of the side file, changed in turn, is found at the line that holds it."""
+        """Each byte of log.jsonl and of the side file, changed in turn, is found at the line holding it."""
         source, public_key = every_kind
         target = shutil.copytree(source, tmp_path / "log")
         data = (target / "log.jsonl").read_bytes()
@@ -449,7 +447,7 @@ class TestEveryByte:
         """64 bytes of each object (first, last and seeded), changed in turn: named by file and line."""
         source, public_key = every_kind
         target = shutil.copytree(source, tmp_path / "log")
-        first_named = {}
+        first_named: dict[str, int] = {}
         for record in AuditLog(target).runs():
             for digest in (record.fields["ruleset"]["sha256"], record.fields["sheet_sha256"],
                            *(i["sha256"] for i in record.fields["inputs"])):  # fmt: skip
@@ -664,7 +662,7 @@ class TestReplay:
         """When the engine scores differently, replay says where: row, bid and field."""
         log = AuditLog(tmp_path / "a")
         run_into(log, [str(EXAMPLES / "tenders.ndjson")], ruleset)
-        real_score = audit.score
+        real_score = score
 
         def skewed(*args: Any, **kwargs: Any) -> Any:
             sheet = real_score(*args, **kwargs)
@@ -672,7 +670,7 @@ class TestReplay:
             row.points["price"] += Decimal("0.01")
             return sheet
 
-        monkeypatch.setattr(audit, "score", skewed)
+        monkeypatch.setattr("supplierscore.audit.score", skewed)
         (result,) = log.replay()
         assert not result.identical
         assert result.difference is not None
@@ -796,7 +794,7 @@ class TestRecovery:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
             return real_write(fd, data)
 
-        monkeypatch.setattr(audit.os, "write", half_then_full)
+        monkeypatch.setattr(os, "write", half_then_full)
         lines = (EXAMPLES / "tenders.ndjson").read_bytes().splitlines(keepends=True)
         with pytest.raises(AuditError, match="disk is full"):
             run_into(log, [InputBytes("two.ndjson", b"".join(lines[:2]))], ruleset)
@@ -816,7 +814,7 @@ class TestRecovery:
                 raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
             return real_open(path, flags, *args)
 
-        monkeypatch.setattr(audit.os, "open", read_only)
+        monkeypatch.setattr(os, "open", read_only)
         with pytest.raises(AuditError, match="read-only"):
             run_into(log, [str(EXAMPLES / "bad-bids.ndjson")], ruleset)
         assert log.verify().ok
@@ -851,8 +849,8 @@ class TestApi:
     def test_run_records_hold_what_the_issue_lists(self, built: dict[bool, Built]) -> None:
         run = AuditLog(built[False].path).runs()[3].fields
         assert [i["name"] for i in run["inputs"]] == ["<stdin>", "one.json"]
-        assert set(run) >= {"seq", "run_id", "created_at", "engine_version", "python_version", "polars_version",
-                            "options", "ruleset", "inputs", "sheet_sha256", "counts", "prev", "hash"}  # fmt: skip
+        listed = "seq run_id created_at engine_version python_version polars_version options ruleset inputs"
+        assert set(run) >= {*listed.split(), "sheet_sha256", "counts", "prev", "hash"}
         assert all(isinstance(v, int) for v in run["counts"].values())
 
 
@@ -867,15 +865,15 @@ def _acked(path: Path) -> list[tuple[int, str]]:
 
 
 @pytest.fixture
-def fork_server() -> Iterator[Callable[[Path, Path, float], None]]:
+def fork_server() -> Iterator[Callable[..., None]]:
     server = subprocess.Popen(
         [sys.executable, str(WORKER), "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     assert server.stdin is not None and server.stdout is not None
 
-    def trial(directory: Path, acks: Path, delay: float) -> None:
+    def trial(directory: Path, acks: Path, delay: float, key: Path | None = None) -> None:
         assert server.stdin is not None and server.stdout is not None
-        server.stdin.write(f"{directory} {acks} {delay:.4f}\n")
+        server.stdin.write(f"{directory} {acks} {delay:.4f} {key or ''}\n")
         server.stdin.flush()
         assert server.stdout.readline().strip() == "killed"
 
@@ -885,31 +883,49 @@ def fork_server() -> Iterator[Callable[[Path, Path, float], None]]:
     server.stdout.close()
 
 
-def test_crash_trials(
-    tmp_path: Path, ruleset: Ruleset, fork_server: Callable[[Path, Path, float], None]
-) -> None:
-    """An appender killed with SIGKILL at random moments: verify passes or reports only a torn last line,
-    every acknowledged record is there, and recover makes a torn log verify."""
-    directory, acks = tmp_path / "a", tmp_path / "acks"
-    log = AuditLog(directory)
-    run_into(log, [str(EXAMPLES / "tenders.ndjson")], ruleset)
+def test_crash_trials(tmp_path: Path, ruleset: Ruleset, fork_server: Callable[..., None]) -> None:
+    """An appender killed with SIGKILL at random moments (seeded; every other trial signs its runs):
+    verify passes or reports only a torn last line, every acknowledged record is there and valid, and
+    recover makes a torn log verify."""
+    key_files = audit.keygen(tmp_path / "key")
+    key = audit.load_signing_key(key_files.private)
+    logs = {False: AuditLog(tmp_path / "plain"), True: AuditLog(tmp_path / "signed")}
+    for signed, log in logs.items():
+        run_into(log, _tiny("start", 0), ruleset, key if signed else None)
     rng = random.Random(SEED)
     outcomes: Counter[str] = Counter()
-    for _ in range(CRASH_TRIALS):
-        fork_server(directory, acks, rng.uniform(0.0, 0.15))
-        result = log.verify()
+    for number in range(CRASH_TRIALS):
+        signed = number % 2 == 1
+        log = logs[signed]
+        public_key = key.public_key() if signed else None
+        temporary = set((log.objects_path).iterdir())
+        records = len(lines_of(log.directory))
+        fork_server(
+            log.directory,
+            tmp_path / f"acks-{signed}",
+            rng.uniform(0.0, 0.1),
+            key_files.private if signed else None,
+        )
+        result = log.verify(public_key=public_key)
         if result.fault is not None:
             assert "torn last line" in result.fault.message, result.summary()
-            assert result.fault.line == len(lines_of(directory))
-            outcomes["torn"] += 1
-            assert log.recover().appended and log.verify().ok
+            assert result.fault.line == len(lines_of(log.directory))
+            outcomes["torn last line"] += 1
+            assert log.recover(signing_key=key if signed else None).appended
+            assert log.verify(public_key=public_key).ok
         else:
-            outcomes["clean"] += 1
-        outcomes["tmp left"] += any(p.name.startswith(".tmp-") for p in (directory / "objects").iterdir())
-    by_seq = {r.seq: r.hash for r in log.records()}
-    acked = _acked(acks)
-    assert all(by_seq.get(seq) == digest for seq, digest in acked)
-    print(f"\ncrash trials: {CRASH_TRIALS}, {dict(outcomes)}, acknowledged appends {len(acked)}")
+            outcomes["verified"] += 1
+        outcomes["killed mid object write"] += any(
+            p.name.startswith(".tmp-") for p in set(log.objects_path.iterdir()) - temporary
+        )
+        outcomes["killed before any append"] += len(lines_of(log.directory)) == records
+    acked = 0
+    for signed, log in logs.items():
+        by_seq = {r.seq: r.hash for r in log.records()}
+        pairs = _acked(tmp_path / f"acks-{signed}")
+        assert all(by_seq.get(seq) == digest for seq, digest in pairs)
+        acked += len(pairs)
+    print(f"\ncrash trials: {CRASH_TRIALS}, {dict(outcomes)}, acknowledged appends {acked}, all present")
 
 
 def test_four_processes_append_25_runs_each(tmp_path: Path) -> None:

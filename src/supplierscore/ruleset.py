@@ -218,7 +218,6 @@ METHODS: dict[str, type[Method]] = {
 """The method models by their name in a ruleset file; the schema's ``method`` lists exactly these."""
 
 PRICE_METHODS = frozenset({"price_proportional", "price_linear"})
-NUMERIC_METHODS = frozenset({"linear", "threshold", "bands", "panel"})
 
 
 def _method(value: Any) -> Any:
@@ -378,15 +377,8 @@ def load_ruleset(source: str | os.PathLike[str]) -> Ruleset:
     name = str(source)
     suffix = path.suffix.lower()
     if suffix not in (".yaml", ".yml", ".json"):
-        raise RulesetError(
-            f"{name}: not a ruleset file",
-            [
-                Problem(
-                    "", f"unknown kind of file {suffix or '(no extension)'}: expected .yaml, .yml or .json"
-                )
-            ],
-            source=name,
-        )
+        kind = suffix or "(no extension)"
+        raise _refusal(name, [Problem("", f"unknown kind of file {kind}: expected .yaml, .yml or .json")])
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
@@ -457,24 +449,29 @@ def _parse(data: Any, source: str, lines: Mapping[str, int], early: list[Problem
     ``early`` holds the problems found while reading; a later problem at or under a value that reading
     already refused (a forbidden tag, say) is left out, since it only repeats that one in other words.
     """
+    unreadable: list[tuple[str, str]] = []
     later: list[tuple[str, str]] = []
     canonical = b""
     if data is not None or not early:
-        plain = _plain(data, "", later)
+        plain = _plain(data, "", unreadable)
         later += _schema_problems(plain)
         later += _rule_problems(plain, lines)
         canonical = _canonical(plain, later)
-    refused = [p.path for p in early]
+    refused = [p.path for p in early] + [path for path, _ in unreadable]
     found = list(early) + [
         Problem(path, message, _line(path, lines))
-        for path, message in later
-        if not any(path == r or path.startswith(f"{r}/") for r in refused)
+        for path, message in unreadable
+        + [(path, message) for path, message in later if not _under(path, refused)]
     ]
     if found:
         unique = list(dict.fromkeys(found))
         unique.sort(key=lambda p: (p.line is None, p.line or 0))
         raise _refusal(source, unique)
     return _build(canonical, source)
+
+
+def _under(pointer: str, refused: Sequence[str]) -> bool:
+    return any(pointer == r or pointer.startswith(f"{r}/") for r in refused)
 
 
 def _build(canonical: bytes, source: str) -> Ruleset:
@@ -824,9 +821,7 @@ def _describe(error: Any, schema: Mapping[str, Any], doc: Any) -> list[tuple[str
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         if node.get("minimum") == 0 and node.get("maximum") == 1:
             return [(pointer, f"{_show(value)} is not a fraction from 0 to 1")]
-        bound = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
-                 "exclusiveMaximum": "less than"}[kind]  # fmt: skip
-        return [(pointer, f"{_show(value)} is out of range: must be {bound} {node[kind]}")]
+        return [(pointer, f"{_show(value)} is out of range: must be {_BOUNDS[kind]} {node[kind]}")]
     if is_method and kind == "maxProperties":
         return [(pointer, f"a criterion has exactly one method, not {len(value)}: {', '.join(value)}")]
     if is_method and kind == "minProperties":
@@ -868,11 +863,28 @@ def _at(doc: Any, steps: Sequence[str | int]) -> Any:
     return doc
 
 
+_BOUNDS = {
+    "minimum": "at least",
+    "maximum": "at most",
+    "exclusiveMinimum": "more than",
+    "exclusiveMaximum": "less than",
+}
+
+_TYPE_WORDS = {
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping (key: value)",
+    "null": "null",
+}
+"""JSON Schema types as a procurement officer would say them."""
+
+
 def _type_message(wanted: Any, value: Any) -> str:
-    names = {"string": "text", "number": "a number", "integer": "a whole number", "boolean": "true or false",
-             "array": "a list", "object": "a mapping (key: value)", "null": "null"}  # fmt: skip
     types = wanted if isinstance(wanted, list) else [wanted]
-    expected = " or ".join(names.get(t, str(t)) for t in types)
+    expected = " or ".join(_TYPE_WORDS.get(t, str(t)) for t in types)
     message = f"must be {expected}, not {_kind(value)} {_show(value)}"
     if types == ["string"] and isinstance(value, int | Decimal | bool):
         message += f' (write it in quotes: "{_show(value)}")'
@@ -1086,10 +1098,11 @@ class _Context:
 
 
 def _sum(values: Iterator[Decimal] | list[Decimal]) -> Decimal:
-    """The exact sum, without trailing zeros: Decimal addition rounds to 28 digits by default, and weights
-    must add up exactly."""
+    """The exact sum without trailing zeros (30, not 30.0): Decimal addition rounds to 28 digits by default,
+    and weights must add up exactly."""
     with localcontext(prec=MAX_PREC):
-        return sum(values, Decimal(0)).normalize()
+        total = sum(values, Decimal(0))
+        return total.quantize(Decimal(1)) if total == total.to_integral_value() else total.normalize()
 
 
 def _number(value: Any) -> Decimal | None:
@@ -1244,9 +1257,7 @@ def _check_path(ctx: _Context, pointer: str, path: str, method: str) -> Found:
 
 
 def _type_words(types: frozenset[str]) -> str:
-    words = {"string": "text", "number": "a number", "integer": "a whole number", "boolean": "true or false",
-             "array": "a list", "object": "a group of fields", "null": "null"}  # fmt: skip
-    return " or ".join(words.get(t, t) for t in sorted(types))
+    return " or ".join(_TYPE_WORDS.get(t, t) for t in sorted(types))
 
 
 def _unknown_field(catalog: _Catalog, path: str, *, tender: bool) -> str:
