@@ -717,20 +717,23 @@ class AuditLog:
         inputs: Iterable[InputBytes] = (),
         options: Mapping[str, JSONValue] | None = None,
         signing_key: Ed25519PrivateKey | None = None,
+        sheet_bytes: bytes | None = None,
     ) -> Appended:
         """Store the run's inputs, ruleset and sheet as objects and append its record (and a checkpoint).
 
         ``batch`` must come from :func:`~supplierscore.bids.read_bids`: its files' digests say which bytes
         were scored. Files are read again from their paths and must still have those digests; inputs
         held in memory (standard input) are passed in ``inputs`` under the name the batch gives them.
-        ``options`` are the command-line options that affect scoring, recorded as given.
+        ``options`` are the command-line options that affect scoring, recorded as given. ``sheet_bytes``
+        is ``sheet.to_json_bytes()`` when the caller already has it: a large sheet's JSON takes longer
+        to make than to store, so it should be made once.
         """
         if ruleset.sha256 != _sha256(ruleset.canonical_json):
             raise AuditError(
                 "the ruleset's digest is not the SHA-256 of its canonical form", ruleset=ruleset.id
             )
         named = _input_bytes(batch, inputs)
-        sheet_bytes = sheet.to_json_bytes()
+        sheet_bytes = sheet.to_json_bytes() if sheet_bytes is None else sheet_bytes
         self._ensure_log()
         self._store_objects([ruleset.canonical_json, sheet_bytes, *(data for _, data in named)])
         body = _run_record(ruleset, sheet, sheet_bytes, named, options or {})

@@ -283,15 +283,20 @@ def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _INNERMOST = re.compile(rb"\{\}|\[\]")
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKET = bytes(b for b in range(256) if b not in b"{}[]")
+_QUOTED = re.compile(rb'"[^"]*"')
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'{}[]"')
 
 
 def _too_deep(raw: bytes) -> bool:
-    """Whether brackets nest deeper than MAX_DEPTH, found by peeling innermost pairs (C-speed passes)."""
+    """Whether brackets nest deeper than MAX_DEPTH, found without parsing, in C-speed passes.
+
+    Escaped backslashes and quotes are removed, then everything but brackets and quotes; what is left
+    of strings is dropped, and innermost bracket pairs are peeled off once per level.
+    """
     if raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH:
         return False
-    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKET)
+    unescaped = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    brackets = _QUOTED.sub(b"", unescaped.translate(None, _NOT_STRUCTURE))
     for _ in range(MAX_DEPTH):
         brackets = _INNERMOST.sub(b"", brackets)
         if not brackets:

@@ -207,7 +207,10 @@ def score_command(
     if audit_log:
         options = {"rules": rules_path, "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
         log = audit.AuditLog(audit_log)
-        appended = log.append_run(batch, ruleset, sheet, inputs=captured, options=options, signing_key=key)
+        made = Path(out).read_bytes() if Path(out).suffix.lower() == ".json" else None  # made once, not twice
+        appended = log.append_run(
+            batch, ruleset, sheet, inputs=captured, options=options, signing_key=key, sheet_bytes=made
+        )
     if not quiet:
         for warning in batch.warnings:
             click.echo(f"warning: {warning}", err=True)

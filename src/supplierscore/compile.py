@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -83,6 +84,7 @@ def clip(value: Ratio) -> Ratio:
     return value
 
 
+@functools.lru_cache(maxsize=65536)
 def fraction_text(value: Ratio, places: int = 12) -> str:
     """A ratio as a decimal string: exact when it ends within ``places`` decimals, else rounded there
     (half to even).
@@ -296,6 +298,11 @@ class CompiledCriterion:
     scorer: Scorer
     numeric: bool
     self_declared: Ratio
+    issuers: frozenset[str]
+    inputs: tuple[str, ...]
+    """The dotted paths read: ``price.amount``, a count's ``of``, a field, or a share's two fields."""
+    kind: str
+    """How the input is formed: "price", "count", "field" or "share"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,13 +332,30 @@ def compile_ruleset(ruleset: rs.Ruleset) -> Plan:
     return plan
 
 
+def _inputs(criterion: rs.Criterion) -> tuple[str, tuple[str, ...]]:
+    method, ref = criterion.method, criterion.field
+    if method.name in PRICE_METHODS:
+        return "price", ("price.amount",)
+    if isinstance(method, rs.Count):
+        return "count", (method.of,)
+    assert ref is not None, "the ruleset check requires a field for every other method"
+    if ref.share is not None:
+        return "share", tuple(ref.share)
+    assert ref.path is not None
+    return "field", (ref.path,)
+
+
 def _compile_criterion(criterion: rs.Criterion) -> CompiledCriterion:
     name = criterion.method.name
     evidence = criterion.evidence
+    kind, inputs = _inputs(criterion)
     return CompiledCriterion(
         criterion=criterion,
         weight=ratio(criterion.weight),
         scorer=METHODS[name](criterion.method),
         numeric=name in NUMERIC_METHODS,
         self_declared=ratio(evidence.self_declared) if evidence is not None else ONE,
+        issuers=frozenset(i.casefold() for i in evidence.issuers) if evidence is not None else frozenset(),
+        inputs=inputs,
+        kind=kind,
     )

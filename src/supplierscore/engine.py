@@ -31,7 +31,6 @@ from supplierscore import ruleset as rs
 from supplierscore.bids import Batch, Rejection, Tender
 from supplierscore.compile import (
     ONE,
-    PRICE_METHODS,
     ZERO,
     CompiledCriterion,
     Outcome,
@@ -191,19 +190,18 @@ class Evidence:
 NO_EVIDENCE_RULE = Evidence("none", ONE, "")
 
 
-def evidence_for(
-    rule: rs.Evidence | None, self_declared: Ratio, bid: Mapping[str, Any], closing: str | None
-) -> Evidence:
+def evidence_for(compiled: CompiledCriterion, bid: Mapping[str, Any], closing: str | None) -> Evidence:
     """The factor a certificate (or its absence) earns: 1 if a listed issuer's certificate covering the
     group is valid on the closing date, else the rule's self-declared factor, saying which case applies.
     """
+    rule = compiled.criterion.evidence
     if rule is None:
         return NO_EVIDENCE_RULE
-    issuers = {issuer.casefold() for issuer in rule.issuers}
+    self_declared = compiled.self_declared
     relevant = [
         c
-        for c in bid.get("certifications", [])
-        if c["issuer"].casefold() in issuers and rule.covers in c.get("covers", [])
+        for c in bid.get("certifications", ())
+        if c["issuer"].casefold() in compiled.issuers and rule.covers in c["covers"]
     ]
     if not relevant:
         return Evidence("self-declared", self_declared, f"self-declared factor {rule.self_declared}")
@@ -240,28 +238,21 @@ def _valid_on(certificate: Mapping[str, Any], closing: str | None) -> str:
 
 def _input(compiled: CompiledCriterion, bid: Mapping[str, Any], header: Mapping[str, Any]) -> tuple[Any, str]:
     """The criterion's input (a Ratio for numeric methods, MISSING, or a ZeroDenominator) and its text."""
-    criterion = compiled.criterion
-    if criterion.method.name in PRICE_METHODS:
-        value = resolve(PRICE_FIELD, bid, header)
-        return ratio(value), show(value)
-    if isinstance(criterion.method, rs.Count):
-        items = resolve(criterion.method.of, bid, header)
-        return items, "" if items is MISSING else f"{len(items)} {criterion.method.of}"
-    ref = criterion.field
-    assert ref is not None, "the ruleset check requires a field for non-price methods"
-    if ref.share is None:
-        assert ref.path is not None
-        value = resolve(ref.path, bid, header)
-        if value is MISSING or not compiled.numeric:
-            return value, show(value)
-        return ratio(value), show(value)
-    top, bottom = (resolve(p, bid, header) for p in ref.share)
-    if top is MISSING or bottom is MISSING:
-        return MISSING, ""
-    text = f"{show(top)}/{show(bottom)}"
-    if ratio(bottom)[0] == 0:
-        return ZeroDenominator(text), text
-    return div(ratio(top), ratio(bottom)), text
+    kind = compiled.kind
+    if kind == "share":
+        top, bottom = (resolve(p, bid, header) for p in compiled.inputs)
+        if top is MISSING or bottom is MISSING:
+            return MISSING, ""
+        text = f"{show(top)}/{show(bottom)}"
+        if ratio(bottom)[0] == 0:
+            return ZeroDenominator(text), text
+        return div(ratio(top), ratio(bottom)), text
+    value = resolve(compiled.inputs[0], bid, header)
+    if value is MISSING:
+        return value, ""
+    if kind == "count":
+        return value, f"{len(value)} {compiled.inputs[0]}"
+    return (ratio(value) if compiled.numeric else value), show(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,21 +262,10 @@ class ZeroDenominator:
     text: str
 
 
-def _describe_missing(criterion: rs.Criterion, value: Any) -> str:
+def _describe_missing(compiled: CompiledCriterion, value: Any) -> str:
     if isinstance(value, ZeroDenominator):
         return f"share {value.text} has a zero denominator: scores 0"
-    what = criterion.field.path if criterion.field and criterion.field.path else None
-    if criterion.field and criterion.field.share:
-        what = " / ".join(criterion.field.share)
-    if isinstance(criterion.method, rs.Count):
-        what = criterion.method.of
-    return f"no value given for {what}: scores 0"
-
-
-@dataclass(frozen=True, slots=True)
-class _Scored:
-    points: Decimal
-    row: BreakdownRow
+    return f"no value given for {' / '.join(compiled.inputs)}: scores 0"
 
 
 def _score_criterion(
@@ -295,33 +275,34 @@ def _score_criterion(
     bid: Mapping[str, Any],
     header: Mapping[str, Any],
     prices: PriceContext,
-) -> _Scored:
+) -> BreakdownRow:
+    """One criterion for one bid: input, fraction, evidence factor, points rounded once, and why."""
     criterion = compiled.criterion
     value, shown = _input(compiled, bid, header)
-    evidence = evidence_for(criterion.evidence, compiled.self_declared, bid, header.get("closing_date"))
+    evidence = evidence_for(compiled, bid, header.get("closing_date"))
     if value is MISSING or isinstance(value, ZeroDenominator):
-        outcome = Outcome(ZERO, _describe_missing(criterion, value))
+        outcome = Outcome(ZERO, _describe_missing(compiled, value))
         shown_input: str | None = None if value is MISSING else shown
     else:
         outcome = compiled.scorer(value, prices)
         shown_input = shown
     exact_points = mul(mul(compiled.weight, outcome.fraction), evidence.factor)
     points = round_points(exact_points, ruleset.precision, ruleset.rounding)
-    reason = f"{outcome.reason} → {show(outcome.fraction)} × weight {criterion.weight}"
+    fraction = show(outcome.fraction)
+    reason = f"{outcome.reason} → {fraction} × weight {criterion.weight}"
     if evidence.status != "none":
         reason += f" × {evidence.reason}"
-    row = BreakdownRow(
-        tender_id=tender_id,
-        bid_id=bid["id"],
-        criterion=criterion.id,
-        input=shown_input,
-        fraction=show(outcome.fraction),
-        evidence=evidence.status,
-        factor=show(evidence.factor),
-        points=points,
-        reason=reason,
+    return BreakdownRow(
+        tender_id,
+        bid["id"],
+        criterion.id,
+        shown_input,
+        fraction,
+        evidence.status,
+        show(evidence.factor),
+        points,
+        reason,
     )
-    return _Scored(points, row)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -358,9 +339,9 @@ def score_tender(tender: Tender, ruleset: rs.Ruleset) -> tuple[list[Row], list[B
     prices = PriceContext(None if lowest is None else ratio(lowest))
     for result in eligible:
         for compiled in plan.criteria:
-            scored = _score_criterion(compiled, ruleset, tender.id, result.bid, header, prices)
-            result.points[compiled.criterion.id] = scored.points
-            result.breakdown.append(scored.row)
+            line = _score_criterion(compiled, ruleset, tender.id, result.bid, header, prices)
+            result.points[compiled.criterion.id] = line.points
+            result.breakdown.append(line)
         for criterion in ruleset.criteria:
             subtotal = result.groups.get(criterion.group, Decimal(0))
             result.groups[criterion.group] = subtotal + result.points[criterion.id]

