@@ -54,25 +54,28 @@ def _median(samples: list[float]) -> float:
     return statistics.median(samples)
 
 
-def cli_seconds(folder: Path, extra: list[str], runs: int) -> float:
-    """Median wall time of ``supplierscore score`` on the examples, in a fresh process each time."""
-    samples = []
+def cli_seconds(folder: Path, variants: dict[str, list[str]], runs: int) -> dict[str, float]:
+    """Median wall time of ``supplierscore score`` on the examples per variant, in a fresh process each
+    time; the variants take turns, so that a busy machine slows them all alike."""
+    samples: dict[str, list[float]] = {name: [] for name in variants}
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    command = [
+        sys.executable,
+        "-m",
+        "supplierscore",
+        "score",
+        str(EXAMPLES),
+        "--out",
+        str(folder / "s.json"),
+        "-q",
+    ]
     for index in range(runs):
-        args = [a.replace("{n}", str(index)) for a in extra]
-        command = [
-            sys.executable,
-            "-m",
-            "supplierscore",
-            "score",
-            str(EXAMPLES),
-            "--out",
-            str(folder / "s.json"),
-        ]
-        start = time.perf_counter()
-        subprocess.run([*command, "-q", *args], check=True, env=env)
-        samples.append(time.perf_counter() - start)
-    return _median(samples)
+        for name, extra in variants.items():
+            args = [a.replace("{n}", str(index)) for a in extra]
+            start = time.perf_counter()
+            subprocess.run([*command, *args], check=True, env=env)
+            samples[name].append(time.perf_counter() - start)
+    return {name: _median(values) for name, values in samples.items()}
 
 
 def run_once(path: Path, ruleset: Ruleset, out: Path) -> tuple[Any, Any, float]:
@@ -119,24 +122,29 @@ def large_in_process(folder: Path, ruleset: Ruleset, bids: int, replay: bool) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bids", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--replay", action="store_true", help="also time a full replay of the large run")
     args = parser.parse_args()
     ruleset = load_ruleset(default_ruleset_path())
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         keys = audit.keygen(folder / "k")
-        plain = cli_seconds(folder, [], args.runs)
-        logged = cli_seconds(folder, ["--audit-log", str(folder / "cli-{n}")], args.runs)
-        signed = cli_seconds(
-            folder, ["--audit-log", str(folder / "signed-{n}"), "--signing-key", str(keys.private)], args.runs
+        cli = cli_seconds(
+            folder,
+            {
+                "plain": [],
+                "logged": ["--audit-log", str(folder / "cli-{n}")],
+                "signed": ["--audit-log", str(folder / "signed-{n}"), "--signing-key", str(keys.private)],
+            },
+            args.runs,
         )
         small = examples_in_process(folder, ruleset, args.runs)
         large = large_in_process(folder, ruleset, args.bids, args.replay)
     print(f"examples/tenders.ndjson, command line (median of {args.runs}, whole process):")
+    plain = cli["plain"]
     print(f"  score                        {plain * 1000:8.0f} ms")
-    print(f"  score --audit-log            {logged * 1000:8.0f} ms   (+{(logged - plain) * 1000:.0f} ms)")
-    print(f"  score --audit-log --signing  {signed * 1000:8.0f} ms   (+{(signed - plain) * 1000:.0f} ms)")
+    for name, label in (("logged", "--audit-log"), ("signed", "--audit-log --signing-key")):
+        print(f"  score {label:<22} {cli[name] * 1000:8.0f} ms   ({(cli[name] - plain) * 1000:+.0f} ms)")
     print(f"examples/tenders.ndjson, in process (median of {args.runs}):")
     print(f"  read + score + write JSON    {small['run'] * 1000:8.1f} ms")
     share = small["append new"] / small["run"] * 100

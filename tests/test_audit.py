@@ -555,7 +555,7 @@ class TestCommandLine:
             == 0
         )
         result = invoke("verify", str(tmp_path / "a"), "--public-key", str(tmp_path / "k.pub"))
-        assert result.exit_code == 0 and "1 checkpoints (signatures verified)" in result.output
+        assert result.exit_code == 0 and "1 checkpoint (signatures verified)" in result.output
         invoke("audit", "keygen", str(tmp_path / "other"))
         wrong = invoke("verify", str(tmp_path / "a"), "--public-key", str(tmp_path / "other.pub"))
         assert wrong.exit_code == 3 and "another key" in wrong.output

@@ -480,10 +480,18 @@ class Verification:
         if self.fault is not None:
             return f"{self.directory}: {self.fault}"
         signed = "signatures verified" if self.signatures_checked else "signatures not checked"
-        runs = f"{self.runs} run{'s' if self.runs != 1 else ''}"
         return (
-            f"ok: {self.records} records, {runs}, {self.checkpoints} checkpoints ({signed}), head {self.head}"
+            f"ok: {_count(self.records, 'record')}, {_count(self.runs, 'run')}, "
+            f"{_count(self.checkpoints, 'checkpoint')} ({signed}), head {self.head}"
         )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _lines(first: int, last: int) -> str:
+    return f"line {first} is" if first == last else f"lines {first}–{last} are"
 
 
 @dataclass(slots=True)
@@ -611,8 +619,8 @@ class _Walk:
             self.public_key.verify(bytes.fromhex(record["signature"]), _signed_message(record))
         except (InvalidSignature, ValueError):
             raise _Bad(
-                f"(checkpoint) signature does not verify: line(s) {self.signed_through + 1}–{line.number} "
-                "were changed after they were signed"
+                f"(checkpoint) signature does not verify: {_lines(self.signed_through + 1, line.number)} "
+                "not as they were signed (changed, inserted or removed)"
             ) from None
 
 
@@ -927,8 +935,8 @@ class AuditLog:
         if not self.directory.is_dir():
             raise UsageError(f"no audit log folder {self.directory}", path=str(self.directory))
         walk = _Walk(self, public_key)
-        fault = self._walk(walk)
-        fault = fault or _tail_fault(walk, public_key, expect_head) or self._folder_fault(walk)
+        walked = self._walk(walk)
+        fault = walked or _tail_fault(walk, public_key, expect_head) or self._folder_fault(walk)
         return Verification(
             directory=self.directory,
             records=walk.seq,
@@ -938,7 +946,7 @@ class AuditLog:
             head=walk.prev if walk.seq else None,
             size=walk.size,
             fault=fault,
-            notes=tuple(self._notes(walk)),
+            notes=() if walked else tuple(self._notes(walk)),
         )
 
     def _walk(self, walk: _Walk) -> Fault | None:
@@ -1218,7 +1226,7 @@ def _tail_fault(walk: _Walk, public_key: Ed25519PublicKey | None, expect_head: s
             walk.seq - 1,
             f"the log ends in a {walk.last_type} record with no signed checkpoint after it: the log was "
             "cut off here, or an append was interrupted (`supplierscore audit recover --signing-key` "
-            f"seals it); lines {walk.signed_through + 1}–{walk.seq} are not covered by a signature",
+            f"seals it); {_lines(walk.signed_through + 1, walk.seq)} not covered by a signature",
         )
     if expect_head is not None:
         wanted = expect_head.strip().lower()
@@ -1486,9 +1494,11 @@ def _input_changes(a: Sequence[Mapping[str, Any]], b: Sequence[Mapping[str, Any]
     old = {item["name"]: item["sha256"] for item in a}
     new = {item["name"]: item["sha256"] for item in b}
     lines = [f"{name}: changed" for name in old if name in new and old[name] != new[name]]
-    lines += [f"{name}: removed" for name in old if name not in new]
-    lines += [f"{name}: added" for name in new if name not in old]
-    return lines
+    gone, came = [n for n in old if n not in new], [n for n in new if n not in old]
+    if len(gone) == len(came) == 1:  # one file replaced by another: the common re-tender case
+        same = "same bytes" if old[gone[0]] == new[came[0]] else "changed"
+        return [*lines, f"{gone[0]} → {came[0]}: {same}"]
+    return [*lines, *(f"{name}: removed" for name in gone), *(f"{name}: added" for name in came)]
 
 
 def format_diff(result: SheetDiff) -> str:
@@ -1496,8 +1506,7 @@ def format_diff(result: SheetDiff) -> str:
     lines = [f"{result.labels[0]} → {result.labels[1]}", f"why: {result.cause}"]
     lines += [f"  input {line}" for line in result.inputs]
     lines += [f"  rule {line}" for line in result.rules]
-    if result.same:
-        lines.append("no bid changed rank, points or eligibility")
+    lines += _overview(result)
     tender = None
     for change in result.changes:
         if change.tender_id != tender:
@@ -1510,6 +1519,16 @@ def format_diff(result: SheetDiff) -> str:
     lines += [f"added: tender {t} bid {b}" for t, b in result.added]
     lines += [f"removed: tender {t} bid {b}" for t, b in result.removed]
     return "\n".join(lines)
+
+
+def _overview(result: SheetDiff) -> list[str]:
+    """What an officer reads first: how many bids changed, and every change of rank."""
+    if result.same:
+        return ["no bid changed rank, points or eligibility"]
+    moved = [c for c in result.changes if c.rank[0] != c.rank[1]]
+    lines = [f"{len(result.changes)} bid(s) changed, {len(moved)} of them in rank" + (":" if moved else "")]
+    lines += [f"  {c.tender_id} {c.bid_id}: {_pair('rank', c.rank)}" for c in moved]
+    return lines
 
 
 def _pair(label: str, values: tuple[Any, Any]) -> str:

@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import hashlib
@@ -41,6 +42,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import jsonschema_rs
+import orjson
 
 from supplierscore.errors import UsageError
 from supplierscore.resources import load_schema
@@ -168,12 +170,54 @@ def read_bids(
     Raises :class:`~supplierscore.errors.UsageError` for a missing or unreadable input or an
     unsupported file type; every problem inside a file becomes a :class:`Rejection` instead.
     """
-    batch = Batch()
-    collector = _Collector(batch)
-    for name, opener in _expand_inputs(inputs, stdin):
-        collector.read_file(name, opener)
-    collector.finish()
-    return batch
+    return _merge(list(iter_batches(inputs, stdin=stdin)))
+
+
+def iter_batches(
+    inputs: Iterable[str | os.PathLike[str] | InputBytes],
+    *,
+    chunk_lines: int | None = None,
+    stdin: BinaryIO | None = None,
+) -> Iterator[Batch]:
+    """Read like :func:`read_bids`, handing over a :class:`Batch` every ``chunk_lines`` lines, so a batch
+    of any size is read in constant memory. A tender is one line, so a chunk never splits one.
+
+    The one rule that spans the whole input (tender ids are unique) is settled by a first, fast pass
+    over every line (orjson, tender ids only) before any chunk is handed over. Each chunk's ``files``
+    holds that chunk's share of each file's counts; the file digest comes with its last share.
+    """
+    sources = [
+        _buffered(name, opener) if name == "<stdin>" else (name, opener)
+        for name, opener in _expand_inputs(inputs, stdin)
+    ]
+    digests, duplicates = _prescan(sources)
+    collector = _Collector(duplicates)
+    for name, opener in sources:
+        yield from collector.read_file(name, opener, chunk_lines, digests[name])
+    yield collector.take()
+
+
+def _merge(batches: list[Batch]) -> Batch:
+    """One Batch from the chunks of one read, with one summary per file."""
+    merged = Batch()
+    files: dict[str, FileSummary] = {}
+    for batch in batches:
+        merged.tenders += batch.tenders
+        merged.rejections += batch.rejections
+        merged.warnings += batch.warnings
+        add_shares(files, batch.files)
+    merged.files = list(files.values())
+    return merged
+
+
+def add_shares(files: dict[str, FileSummary], shares: Iterable[FileSummary]) -> None:
+    """Add chunks' shares of file counts into one summary per file (keyed by source)."""
+    for share in shares:
+        whole = files.setdefault(share.source, FileSummary(share.source))
+        whole.sha256 = share.sha256 or whole.sha256
+        whole.read += share.read
+        whole.valid += share.valid
+        whole.rejected += share.rejected
 
 
 def read_documents(documents: Iterable[Any], *, source: str = "<memory>") -> Batch:
@@ -182,16 +226,15 @@ def read_documents(documents: Iterable[Any], *, source: str = "<memory>") -> Bat
     Numbers should be ``Decimal`` or ``int``: a ``float`` has already lost the digits an exact score
     needs, and is rejected.
     """
-    batch = Batch()
-    collector = _Collector(batch)
+    documents = list(documents)
+    collector = _Collector(_repeated(_tender_id(d) for d in documents))
     summary = collector.start_file(source)
     for line_no, document in enumerate(documents, start=1):
         if _has_float(document):
             collector.reject_line(summary, line_no, "", "numbers must be exact (Decimal or int), not float")
         else:
             collector.add_document(summary, line_no, document)
-    collector.finish()
-    return batch
+    return collector.take()
 
 
 def parse_json(text: str | bytes) -> Any:
@@ -504,46 +547,98 @@ def _tender_currency(header: Mapping[str, Any]) -> str | None:
 # Collecting results
 
 
-@dataclass(slots=True)
-class _Pending:
-    """A tender whose header and bids passed the per-document checks, before the cross-input checks."""
+def _buffered(name: str, opener: _Opener) -> tuple[str, _Opener]:
+    """Standard input read once into memory, since the first pass and the second both need it."""
+    data = opener().read()
+    return name, functools.partial(io.BytesIO, data)
 
-    tender: Tender
-    summary: FileSummary
-    indexes: list[int]
+
+def _tender_id(document: Any) -> str | None:
+    header = document.get("tender") if isinstance(document, dict) else None
+    tender_id = header.get("id") if isinstance(header, dict) else None
+    return tender_id if isinstance(tender_id, str) else None
+
+
+def _repeated(ids: Iterable[str | None]) -> frozenset[str]:
+    counts = Counter(i for i in ids if i is not None)
+    return frozenset(i for i, n in counts.items() if n > 1)
+
+
+def _prescan(sources: Sequence[tuple[str, _Opener]]) -> tuple[dict[str, str], frozenset[str]]:
+    """The first pass: each file's SHA-256, and the tender ids that appear more than once in the input.
+
+    orjson reads a line in a few microseconds; a line it refuses (NaN, a huge integer) is parsed the
+    careful way, and one that neither can parse has no tender id (it is rejected on the second pass).
+    """
+    digests: dict[str, str] = {}
+    ids: list[str | None] = []
+    for name, opener in sources:
+        digest = hashlib.sha256()
+        with contextlib.closing(opener()) as stream:
+            if _is_single_document(name):
+                data = stream.read()
+                digest.update(data)
+                ids.append(_tender_id(_quick_parse(data.removeprefix(_BOM))))
+            else:
+                for number, raw in enumerate(stream, start=1):
+                    digest.update(raw)
+                    if raw.strip():
+                        ids.append(_tender_id(_quick_parse(raw.removeprefix(_BOM) if number == 1 else raw)))
+        digests[name] = digest.hexdigest()
+    return digests, _repeated(ids)
+
+
+def _quick_parse(raw: bytes) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        try:
+            return _parse_line(raw, offset=0)
+        except _LineError:
+            return None
 
 
 class _Collector:
     """Reads documents into a :class:`Batch`, keeping every count in step with every rejection."""
 
-    def __init__(self, batch: Batch) -> None:
-        self.batch = batch
-        self.pending: list[_Pending] = []
+    def __init__(self, duplicate_tender_ids: frozenset[str]) -> None:
+        self.batch = Batch()
+        self.duplicates = duplicate_tender_ids
+        self.summary: FileSummary | None = None
+        self.earlier_shares = 0  # bids of the current file handed over in earlier chunks
 
     def start_file(self, source: str) -> FileSummary:
-        summary = FileSummary(source)
-        self.batch.files.append(summary)
-        return summary
+        self.summary = FileSummary(source)
+        self.batch.files.append(self.summary)
+        return self.summary
 
-    def read_file(self, name: str, opener: _Opener) -> None:
+    def take(self) -> Batch:
+        """Hand over what was collected; reading goes on into a fresh Batch (and a fresh file share)."""
+        taken, self.batch = self.batch, Batch()
+        if self.summary is not None:
+            self.earlier_shares += self.summary.read
+            self.start_file(self.summary.source)
+        return taken
+
+    def read_file(self, name: str, opener: _Opener, chunk_lines: int | None, sha256: str) -> Iterator[Batch]:
+        """Read one file, handing over a Batch every ``chunk_lines`` lines when asked to."""
         summary = self.start_file(name)
-        digest = hashlib.sha256()
-        stream = opener()
-        try:
-            if _is_single_document(name):
-                data = stream.read(MAX_LINE_BYTES + 1)
-                rest = stream.read()
-                digest.update(data + rest)
-                self._read_single(summary, data + rest)
-            else:
-                self._read_lines(summary, stream, digest)
-        except OSError as error:
-            raise UsageError(f"input cannot be read: {name}: {error.strerror}", path=name) from error
-        finally:
-            if stream is not sys.stdin.buffer:
-                stream.close()
-        summary.sha256 = digest.hexdigest()
-        if summary.read == 0:
+        self.earlier_shares = 0
+        with contextlib.closing(opener()) as stream:
+            try:
+                if _is_single_document(name):
+                    self._read_single(summary, stream.read())
+                else:
+                    offset = 0
+                    for line_no, raw in enumerate(stream, start=1):
+                        offset = self._read_line(line_no, raw, offset)
+                        if chunk_lines and line_no % chunk_lines == 0:
+                            yield self.take()
+            except OSError as error:
+                raise UsageError(f"input cannot be read: {name}: {error.strerror}", path=name) from error
+        assert self.summary is not None
+        self.summary.sha256 = sha256
+        if self.earlier_shares + self.summary.read == 0:
             self.batch.warnings.append(f"{name}: no bids found (empty file)")
 
     def _read_single(self, summary: FileSummary, data: bytes) -> None:
@@ -551,15 +646,14 @@ class _Collector:
             return
         self._add_raw(summary, 1, data.removeprefix(_BOM), offset=len(_BOM) if data.startswith(_BOM) else 0)
 
-    def _read_lines(self, summary: FileSummary, stream: BinaryIO, digest: Any) -> None:
-        offset = 0
-        for line_no, raw in enumerate(stream, start=1):
-            digest.update(raw)
-            body = raw.removeprefix(_BOM) if line_no == 1 else raw
+    def _read_line(self, line_no: int, raw: bytes, offset: int) -> int:
+        """Read one NDJSON line starting at byte ``offset``; returns the offset of the next."""
+        assert self.summary is not None
+        body = raw.removeprefix(_BOM) if line_no == 1 else raw
+        if body.strip():
             start = offset + (len(raw) - len(body))
-            offset += len(raw)
-            if body.strip():
-                self._add_raw(summary, line_no, body.rstrip(b"\r\n"), offset=start)
+            self._add_raw(self.summary, line_no, body.rstrip(b"\r\n"), offset=start)
+        return offset + len(raw)
 
     def _add_raw(self, summary: FileSummary, line_no: int, raw: bytes, *, offset: int) -> None:
         try:
@@ -606,8 +700,7 @@ class _Collector:
             else:
                 good.append(index)
         if not header_problems and isinstance(header, dict):
-            tender = Tender(header, [bids[i] for i in good], summary.source, line_no)
-            self.pending.append(_Pending(tender, summary, good))
+            self.batch.tenders.append(Tender(header, [bids[i] for i in good], summary.source, line_no))
             summary.valid += len(good)
 
     def _header_problems(self, document: dict[str, Any]) -> list[tuple[str, str]]:
@@ -625,6 +718,10 @@ class _Collector:
         problems.extend((f"/tender{p}", r) for p, r in header_errors)
         if not header_errors:
             problems.extend(_header_rule_errors(document["tender"]))
+        tender_id = _tender_id(document)
+        if tender_id in self.duplicates:
+            reason = f'tender id "{tender_id}" appears more than once in the input; ids must be unique'
+            problems.append(("/tender/id", reason))
         if len(document["bids"]) > 1000:
             problems.append(
                 ("/bids", f"{len(document['bids']):,} bids in one tender, over the limit of 1000")
@@ -646,28 +743,6 @@ class _Collector:
             self.batch.rejections.append(
                 Rejection(summary.source, line_no, index, tender_id, bid_id, path, reason)
             )
-
-    def finish(self) -> None:
-        """Apply the rule that spans inputs (tender ids are unique), then publish the valid tenders."""
-        counts = Counter(p.tender.id for p in self.pending)
-        for pending in self.pending:
-            tender = pending.tender
-            if counts[tender.id] == 1:
-                self.batch.tenders.append(tender)
-                continue
-            reason = (
-                f'tender id "{tender.id}" appears {counts[tender.id]} times in the input; ids must be unique'
-            )
-            pending.summary.valid -= len(tender.bids)
-            for index, bid in zip(pending.indexes, tender.bids, strict=True):
-                self._reject_bid(
-                    pending.summary, tender.line, index, tender.id, bid, [("/tender/id", reason)]
-                )
-        self.batch.rejections.sort(key=_rejection_order)
-
-
-def _rejection_order(rejection: Rejection) -> tuple[str, int, int]:
-    return (rejection.source, rejection.line or 0, -1 if rejection.index is None else rejection.index)
 
 
 def _duplicate_bid_ids(bids: list[Any], problems: dict[int, list[tuple[str, str]]]) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 
 from supplierscore import __version__
 from supplierscore import ruleset as rs
-from supplierscore.bids import Batch, Rejection, Tender
+from supplierscore.bids import Batch, FileSummary, Rejection, Tender
 from supplierscore.compile import (
     ONE,
     ZERO,
@@ -450,9 +450,9 @@ def score(
     scored = sum(1 for row in rows if row.eligible)
     rejected = batch.rejected if isinstance(batch, Batch) else 0
     counts = Counts(len(rows) + rejected, scored, len(rows) - scored, rejected)
-    digest = input_sha256 or _input_digest(batch, tenders)
+    files = batch.files if isinstance(batch, Batch) else []
     return ScoreSheet(
-        metadata=_metadata(ruleset, digest, counts, created_at),
+        metadata=metadata_for(ruleset, files, counts, created_at, input_sha256=input_sha256, tenders=tenders),
         criteria=tuple(c.id for c in ruleset.criteria),
         groups=tuple(ruleset.groups),
         rows=rows,
@@ -461,8 +461,18 @@ def score(
     )
 
 
-def _metadata(ruleset: rs.Ruleset, input_sha256: str, counts: Counts, created_at: str | None) -> Metadata:
-    run = hashlib.sha256(f"{ruleset.sha256}\n{input_sha256}\n{__version__}".encode()).hexdigest()
+def metadata_for(
+    ruleset: rs.Ruleset,
+    files: Sequence[FileSummary],
+    counts: Counts,
+    created_at: str | None,
+    *,
+    input_sha256: str | None = None,
+    tenders: Sequence[Tender] = (),
+) -> Metadata:
+    """A run's metadata; the run id derives from the ruleset and input digests and the engine version."""
+    digest = input_sha256 or _input_digest(files, tenders)
+    run = hashlib.sha256(f"{ruleset.sha256}\n{digest}\n{__version__}".encode()).hexdigest()
     return Metadata(
         run_id=run[:16],
         created_at=created_at,
@@ -470,7 +480,7 @@ def _metadata(ruleset: rs.Ruleset, input_sha256: str, counts: Counts, created_at
         ruleset_id=ruleset.id,
         ruleset_version=ruleset.version,
         ruleset_sha256=ruleset.sha256,
-        input_sha256=input_sha256,
+        input_sha256=digest,
         counts=counts,
         precision=ruleset.precision,
         rounding=ruleset.rounding,
@@ -485,10 +495,11 @@ def source_date() -> str | None:
     return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _input_digest(batch: Batch | Iterable[Tender], tenders: Sequence[Tender]) -> str:
-    """SHA-256 over the sorted digests of the input files, so the order files are named in never matters."""
-    if isinstance(batch, Batch) and all(f.sha256 for f in batch.files):
-        parts = sorted(f.sha256 for f in batch.files)
+def _input_digest(files: Sequence[FileSummary], tenders: Sequence[Tender]) -> str:
+    """SHA-256 over the sorted digests of the input files, so the order files are named in never matters;
+    for documents given in memory (no files), over the tenders' content."""
+    if files and all(f.sha256 for f in files):
+        parts = sorted(f.sha256 for f in files)
     else:
         parts = sorted(hashlib.sha256(repr((t.header, t.bids)).encode()).hexdigest() for t in tenders)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
