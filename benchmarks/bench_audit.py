@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -54,10 +55,11 @@ def _median(samples: list[float]) -> float:
     return statistics.median(samples)
 
 
-def cli_seconds(folder: Path, variants: dict[str, list[str]], runs: int) -> dict[str, float]:
-    """Median wall time of ``supplierscore score`` on the examples per variant, in a fresh process each
-    time; the variants take turns, so that a busy machine slows them all alike."""
-    samples: dict[str, list[float]] = {name: [] for name in variants}
+def cli_seconds(folder: Path, variants: dict[str, list[str]], runs: int) -> dict[str, tuple[float, float]]:
+    """Median wall time and CPU time (user + system) of ``supplierscore score`` on the examples per
+    variant, in a fresh process each time. The variants take turns, so that a busy machine slows them all
+    alike; CPU time is the steadier figure on a shared machine, wall time includes the fsyncs."""
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     command = [
         sys.executable,
@@ -72,10 +74,14 @@ def cli_seconds(folder: Path, variants: dict[str, list[str]], runs: int) -> dict
     for index in range(runs):
         for name, extra in variants.items():
             args = [a.replace("{n}", str(index)) for a in extra]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run([*command, *args], check=True, env=env)
-            samples[name].append(time.perf_counter() - start)
-    return {name: _median(values) for name, values in samples.items()}
+            wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+            samples[name].append((wall, cpu))
+    return {name: (_median([w for w, _ in v]), _median([c for _, c in v])) for name, v in samples.items()}
 
 
 def run_once(path: Path, ruleset: Ruleset, out: Path) -> tuple[Any, Any, float]:
@@ -141,10 +147,13 @@ def main() -> None:
         small = examples_in_process(folder, ruleset, args.runs)
         large = large_in_process(folder, ruleset, args.bids, args.replay)
     print(f"examples/tenders.ndjson, command line (median of {args.runs}, whole process):")
-    plain = cli["plain"]
-    print(f"  score                        {plain * 1000:8.0f} ms")
+    plain_wall, plain_cpu = cli["plain"]
+    print(f"  {'':31} {'wall':>8}  {'CPU':>8}")
+    print(f"  {'score':31} {plain_wall * 1000:5.0f} ms  {plain_cpu * 1000:5.0f} ms")
     for name, label in (("logged", "--audit-log"), ("signed", "--audit-log --signing-key")):
-        print(f"  score {label:<22} {cli[name] * 1000:8.0f} ms   ({(cli[name] - plain) * 1000:+.0f} ms)")
+        wall, cpu = cli[name]
+        extra = f"({(wall - plain_wall) * 1000:+.0f} ms wall, {(cpu - plain_cpu) * 1000:+.0f} ms CPU)"
+        print(f"  score {label:<25} {wall * 1000:5.0f} ms  {cpu * 1000:5.0f} ms   {extra}")
     print(f"examples/tenders.ndjson, in process (median of {args.runs}):")
     print(f"  read + score + write JSON    {small['run'] * 1000:8.1f} ms")
     share = small["append new"] / small["run"] * 100

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import itertools
 from decimal import Decimal
 from typing import Any
 
@@ -331,9 +332,11 @@ def evidence_rules(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def weights(draw: st.DrawFn, count: int) -> list[Decimal]:
     """``count`` weights with at most 2 decimals (some of them 0) that add up to exactly 100."""
-    cuts = sorted(draw(st.lists(st.integers(min_value=0, max_value=10_000), min_size=count - 1, max_size=count - 1)))
+    cuts = sorted(
+        draw(st.lists(st.integers(min_value=0, max_value=10_000), min_size=count - 1, max_size=count - 1))
+    )
     bounds = [0, *cuts, 10_000]
-    return [Decimal(high - low).scaleb(-2) for low, high in zip(bounds, bounds[1:], strict=False)]
+    return [Decimal(high - low).scaleb(-2) for low, high in itertools.pairwise(bounds)]
 
 
 @st.composite
@@ -394,7 +397,9 @@ def rulesets(max_criteria: int = 6) -> st.SearchStrategy[Any]:
 
 
 @st.composite
-def batches(draw: st.DrawFn, max_tenders: int = 3, min_bids: int = 1, max_bids: int = 6) -> list[dict[str, Any]]:
+def batches(
+    draw: st.DrawFn, max_tenders: int = 2, min_bids: int = 1, max_bids: int = 6
+) -> list[dict[str, Any]]:
     """Tender documents with unique tender ids, each with ``min_bids`` to ``max_bids`` bids."""
     tender_ids = draw(st.lists(ids, min_size=1, max_size=max_tenders, unique=True))
     return [draw(tender_documents(tender_id=t, min_bids=min_bids, max_bids=max_bids)) for t in tender_ids]

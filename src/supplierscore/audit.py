@@ -67,6 +67,31 @@ from supplierscore.errors import AuditError, UsageError
 from supplierscore.ruleset import Ruleset, ruleset_from_canonical
 from supplierscore.sheet import ScoreSheet
 
+__all__ = [
+    "FORMAT",
+    "Appended",
+    "AuditLog",
+    "BidChange",
+    "CriterionChange",
+    "Fault",
+    "KeyFiles",
+    "Record",
+    "Recovery",
+    "Replay",
+    "SheetDiff",
+    "Verification",
+    "canonical",
+    "diff_sheets",
+    "first_difference",
+    "format_diff",
+    "key_id",
+    "keygen",
+    "load_public_key",
+    "load_sheet",
+    "load_signing_key",
+    "record_hash",
+]
+
 FORMAT = "supplierscore-audit-log/1"
 """The log format named in every genesis record."""
 
@@ -358,7 +383,7 @@ class _Torn(_Bad):
     """A last line without its line end: the trace of an interrupted append."""
 
 
-def parse_line(raw: bytes) -> dict[str, Any]:
+def _parse_line(raw: bytes) -> dict[str, Any]:
     """Parse one log line (without its newline) and check that it is canonical and hashes to ``hash``."""
     try:
         text = raw.decode("utf-8")
@@ -418,9 +443,22 @@ def _check_shape(record: Mapping[str, Any]) -> None:
     extra = sorted(set(record) - set(wanted))
     if extra:
         raise _Bad(f"({kind}) has unexpected field(s) {', '.join(extra)}")
-    for digest in _digests(record):
-        if not isinstance(digest[0], str) or not _HEX64.match(digest[0]):
-            raise _Bad(f"({kind}) names {digest[1]} by a malformed digest")
+    if kind == "run":
+        _check_run_shape(record)
+
+
+def _check_run_shape(record: Mapping[str, Any]) -> None:
+    """The nested parts of a run record, which replay relies on, have the shape it expects."""
+    ruleset, inputs, counts = record["ruleset"], record["inputs"], record["counts"]
+    if not all(isinstance(ruleset.get(key), str) for key in ("id", "version", "sha256")):
+        raise _Bad("(run) has a malformed ruleset")
+    if not all(isinstance(i, dict) and isinstance(i.get("name"), str) for i in inputs):
+        raise _Bad("(run) has a malformed inputs list")
+    if not all(type(counts.get(key)) is int for key in ("read", "scored", "ineligible", "rejected")):
+        raise _Bad("(run) has malformed counts")
+    for digest, what in _digests(record):
+        if not isinstance(digest, str) or not _HEX64.match(digest):
+            raise _Bad(f"(run) names {what} by a malformed digest")
 
 
 def _digests(record: Mapping[str, Any]) -> list[tuple[Any, str]]:
@@ -539,7 +577,7 @@ class _Walk:
                 f"torn last line: {len(line.raw)} byte(s) at offset {line.offset} with no line end "
                 f"(an append was interrupted); run `supplierscore audit recover {self.log.directory}`"
             )
-        record = parse_line(line.raw)
+        record = _parse_line(line.raw)
         self._check_position(record, line)
         _check_shape(record)
         self._check_content(record, line)
@@ -618,9 +656,10 @@ class _Walk:
         try:
             self.public_key.verify(bytes.fromhex(record["signature"]), _signed_message(record))
         except (InvalidSignature, ValueError):
+            changed = _lines(self.signed_through + 1, line.number)
             raise _Bad(
-                f"(checkpoint) signature does not verify: {_lines(self.signed_through + 1, line.number)} "
-                "not as they were signed (changed, inserted or removed)"
+                f"(checkpoint) has a signature that does not verify: {changed} not as they were signed "
+                "(changed, inserted or removed)"
             ) from None
 
 
@@ -743,8 +782,11 @@ class AuditLog:
         named = _input_bytes(batch, inputs)
         sheet_bytes = sheet.to_json_bytes() if sheet_bytes is None else sheet_bytes
         self._ensure_log()
-        self._store_objects([ruleset.canonical_json, sheet_bytes, *(data for _, data in named)])
-        body = _run_record(ruleset, sheet, sheet_bytes, named, options or {})
+        sheet_sha256 = _sha256(sheet_bytes)
+        blobs = [(ruleset.sha256, ruleset.canonical_json), (sheet_sha256, sheet_bytes)]
+        self._store_objects(blobs + [(digest, data) for _, digest, data in named])
+        inputs_named = [{"name": name, "sha256": digest} for name, digest, _ in named]
+        body = _run_record(ruleset, sheet, sheet_sha256, inputs_named, options or {})
         records = self._append([body], signing_key)
         run = records[0]
         return Appended(
@@ -770,12 +812,14 @@ class AuditLog:
         except OSError as error:
             raise _os_error("create the audit log", self.directory, error) from error
 
-    def _store_objects(self, blobs: Sequence[bytes]) -> None:
-        """Store each blob under its digest unless present; fsync the folder once after the renames."""
+    def _store_objects(self, blobs: Sequence[tuple[str, bytes]]) -> None:
+        """Store each (digest, blob) unless present; fsync the folder once after the renames.
+
+        Digests come from the caller, who computed each once: hashing a sheet of 500 MB takes a second.
+        """
         try:
             renamed = False
-            for data in blobs:
-                digest = _sha256(data)
+            for digest, data in blobs:
                 if not (self.objects_path / digest).exists():
                     _atomic_create(self.objects_path, digest, data)
                     renamed = True
@@ -838,7 +882,7 @@ class AuditLog:
             )
         start = _last_line_start(fd, size)
         try:
-            record = parse_line(os.pread(fd, size - 1 - start, start))
+            record = _parse_line(os.pread(fd, size - 1 - start, start))
             return int(record["seq"]), str(record["hash"])
         except (_Bad, KeyError, TypeError, ValueError) as error:
             raise AuditError(
@@ -867,7 +911,7 @@ class AuditLog:
             if not line.complete:
                 raise AuditError(f"{self.log_path}: line {line.number} is torn: run `supplierscore verify`")
             try:
-                yield Record(line.number, line.offset, parse_line(line.raw))
+                yield Record(line.number, line.offset, _parse_line(line.raw))
             except _Bad as error:
                 raise AuditError(f"{self.log_path}: line {line.number} {error}", line=line.number) from None
 
@@ -883,7 +927,9 @@ class AuditLog:
         text = str(selector).strip().lower()
         if text.isdigit() and len(text) < MIN_RUN_ID_PREFIX:
             found = [r for r in records if r.seq == int(text)]
-            if found and found[0].type != "run":
+            if not found:
+                raise UsageError(f"{self.directory} has no record with sequence number {text}", run=text)
+            if found[0].type != "run":
                 raise UsageError(f"seq {text} in {self.directory} is a {found[0].type} record, not a run")
         else:
             by_seq = [r for r in runs if text.isdigit() and r.seq == int(text)]
@@ -1111,8 +1157,8 @@ def _genesis() -> dict[str, Any]:
 def _run_record(
     ruleset: Ruleset,
     sheet: ScoreSheet,
-    sheet_bytes: bytes,
-    named: Sequence[tuple[str, bytes]],
+    sheet_sha256: str,
+    inputs: list[dict[str, str]],
     options: Mapping[str, JSONValue],
 ) -> dict[str, Any]:
     meta = sheet.metadata
@@ -1127,8 +1173,8 @@ def _run_record(
         "options": dict(options),
         "sheet_created_at": meta.created_at,
         "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256},
-        "inputs": [{"name": name, "sha256": _sha256(data)} for name, data in named],
-        "sheet_sha256": _sha256(sheet_bytes),
+        "inputs": inputs,
+        "sheet_sha256": sheet_sha256,
         "counts": {
             "read": counts.read,
             "scored": counts.scored,
@@ -1163,8 +1209,8 @@ def _recovery(removed: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _input_bytes(batch: Batch, supplied: Iterable[InputBytes]) -> list[tuple[str, bytes]]:
-    """The exact bytes of every input the batch read, checked against the digests it read them with."""
+def _input_bytes(batch: Batch, supplied: Iterable[InputBytes]) -> list[tuple[str, str, bytes]]:
+    """(name, digest, bytes) of every input the batch read, checked against the digest it was read with."""
     given = {item.name: item.data for item in supplied}
     named = []
     for summary in batch.files:
@@ -1184,7 +1230,7 @@ def _input_bytes(batch: Batch, supplied: Iterable[InputBytes]) -> list[tuple[str
                 "was scored, or the batch was not read by read_bids): nothing was recorded",
                 path=summary.source,
             )
-        named.append((summary.source, data))
+        named.append((summary.source, summary.sha256, data))
     return named
 
 
@@ -1201,7 +1247,7 @@ def _recorded_side_files(data: bytes) -> set[str]:
     names = set()
     for line in _split_lines(data):
         with contextlib.suppress(_Bad):
-            record = parse_line(line.raw)
+            record = _parse_line(line.raw)
             if record.get("type") == "recovery" and isinstance(record.get("removed"), dict):
                 names.add(str(record["removed"].get("file")))
     return names
@@ -1213,7 +1259,7 @@ def _needs_seal(data: bytes) -> bool:
     if not lines:
         return False
     try:
-        return parse_line(lines[-1].raw).get("type") != "checkpoint"
+        return _parse_line(lines[-1].raw).get("type") != "checkpoint"
     except _Bad:
         return False
 

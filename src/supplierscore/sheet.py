@@ -26,6 +26,7 @@ CSV and XLSX that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage re
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -116,7 +117,7 @@ class ScoreSheet:
 
     def decimal(self, value: Decimal) -> str:
         """A points figure as the sheet prints it: exactly the ruleset's number of decimals."""
-        return f"{value:.{self.metadata.precision}f}"
+        return _fixed(value, self.metadata.precision)
 
     def to_dict(self) -> dict[str, Any]:
         """The sheet as JSON-ready data, in the shape of ``schemas/scoresheet.schema.json``."""
@@ -177,8 +178,26 @@ class ScoreSheet:
         }
 
     def to_json_bytes(self) -> bytes:
-        """The JSON form as bytes: UTF-8, two-space indent, fixed key order, a final newline."""
-        return _json_bytes(self.to_dict())
+        """The JSON form as bytes: UTF-8, two-space indent, fixed key order, a final newline.
+
+        orjson walks the rows, breakdown and rejections itself (their dataclass fields are declared in
+        the JSON's order), calling back only to print a Decimal: the same bytes as ``to_dict()`` would
+        give, at a fraction of the cost.
+        """
+        document = {
+            "metadata": self._metadata_dict(),
+            "rows": self.rows,
+            "breakdown": self.breakdown,
+            "rejections": self.rejections,
+        }
+        return orjson.dumps(
+            document, default=self._json_default, option=_JSON_OPTIONS | orjson.OPT_APPEND_NEWLINE
+        )
+
+    def _json_default(self, value: Any) -> str:
+        if isinstance(value, Decimal):
+            return self.decimal(value)
+        raise TypeError(f"{type(value).__name__} has no place in a score sheet")
 
     def write(self, path: str | os.PathLike[str]) -> list[Path]:
         """Write the sheet in the format ``path``'s extension names; returns every file written."""
@@ -206,9 +225,19 @@ def _dispatch(
         raise OutputError(f"cannot write {target}: {error.strerror or error}", path=str(target)) from error
 
 
+_JSON_OPTIONS = orjson.OPT_INDENT_2
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fixed(value: Decimal, precision: int) -> str:
+    """``value`` with exactly ``precision`` decimals; cached, since a sheet repeats few distinct figures
+    (equal Decimals such as 1.5 and 1.50 print alike here, so sharing a cache entry is safe)."""
+    return f"{value:.{precision}f}"
+
+
 def _json_bytes(data: Any) -> bytes:
     """UTF-8 JSON, two-space indent, keys in insertion order, a final newline (orjson: 30× the stdlib)."""
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    return orjson.dumps(data, option=_JSON_OPTIONS | orjson.OPT_APPEND_NEWLINE)
 
 
 def _write_json(sheet: ScoreSheet, path: Path) -> list[Path]:
@@ -621,14 +650,14 @@ class SheetWriter:
         self._append(self._piece([], [], rejections), ("Rejections",))
 
     def _append(self, piece: ScoreSheet, titles: tuple[str, ...]) -> None:
-        data = piece.to_dict()
         tables = dict(zip(("Rows", "Breakdown", "Rejections"), _tables(piece), strict=True))
         for title in titles:
             if not tables[title].records:
                 continue
             part = self.workdir / f"{title}-{len(self.parts[title]):06d}{self.format}"
             if self.format == ".json":
-                part.write_bytes(_json_items(data[title.lower()], first=self.counts[title] == 0))
+                items: Sequence[Any] = getattr(piece, title.lower())
+                part.write_bytes(_json_items(piece, items, first=self.counts[title] == 0))
             elif self.format == ".csv":
                 _csv_file(tables[title], part)
             else:
@@ -695,11 +724,13 @@ class SheetWriter:
         return target
 
 
-def _json_items(items: list[dict[str, Any]], *, first: bool) -> bytes:
+def _json_items(piece: ScoreSheet, items: Sequence[Any], *, first: bool) -> bytes:
     """List members laid out exactly as inside the whole sheet's JSON (four spaces deep), comma-led
     unless they open the list."""
     body = b",".join(
-        b"\n    " + orjson.dumps(item, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n    ") for item in items
+        b"\n    "
+        + orjson.dumps(item, default=piece._json_default, option=_JSON_OPTIONS).replace(b"\n", b"\n    ")
+        for item in items
     )
     return body if first else b"," + body
 
