@@ -327,7 +327,7 @@ class TestTamperTrials:
         write_lines(target, lines)
         if changed["type"] == "checkpoint":  # its signature covers created_at: found at the record itself
             fault = faulted(log.verify(target))
-            assert (fault.line, "signature does not verify" in fault.message) == (record + 1, True)
+            assert (fault.line, "signature that does not verify" in fault.message) == (record + 1, True)
         elif record < len(lines) - 1:
             fault = faulted(log.verify(target))
             assert (fault.line, "does not chain" in fault.message) == (record + 2, True)
@@ -358,7 +358,7 @@ class TestTamperTrials:
             return
         checkpoint = next(i for i in range(record, len(records)) if records[i]["type"] == "checkpoint")
         fault = faulted(log.verify(target))
-        assert (fault.line, "signature does not verify" in fault.message) == (checkpoint + 1, True)
+        assert (fault.line, "signature that does not verify" in fault.message) == (checkpoint + 1, True)
 
     @pytest.mark.parametrize("record", range(N_RECORDS[True]))
     def test_a_chain_re_signed_with_another_key_is_found(

@@ -24,9 +24,7 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import functools
 import hashlib
 import io
 import json
@@ -34,7 +32,7 @@ import os
 import re
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -182,19 +180,136 @@ def iter_batches(
     """Read like :func:`read_bids`, handing over a :class:`Batch` every ``chunk_lines`` lines, so a batch
     of any size is read in constant memory. A tender is one line, so a chunk never splits one.
 
-    The one rule that spans the whole input (tender ids are unique) is settled by a first, fast pass
-    over every line (orjson, tender ids only) before any chunk is handed over. Each chunk's ``files``
-    holds that chunk's share of each file's counts; the file digest comes with its last share.
+    Each chunk's ``files`` holds that chunk's share of each file's counts; a file's digest comes with
+    its last share.
     """
-    sources = [
-        _buffered(name, opener) if name == "<stdin>" else (name, opener)
-        for name, opener in _expand_inputs(inputs, stdin)
+    plan = plan_reading(inputs, chunk_lines=chunk_lines, stdin=stdin)
+    for chunk in plan.chunks:
+        yield read_chunk(chunk, plan.duplicates)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A run of lines of one input, read into one :class:`Batch`; a whole file when not chunked.
+
+    ``path`` names the file to read, or ``data`` holds the input itself (standard input, InputBytes).
+    """
+
+    source: str
+    path: str | None
+    data: bytes | None
+    offset: int
+    first_line: int
+    lines: int | None
+    sha256: str
+    last: bool
+    empty: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPlan:
+    """The chunks to read, in order, and the tender ids that appear more than once in all the input."""
+
+    chunks: list[Chunk]
+    duplicates: frozenset[str]
+
+
+def plan_reading(
+    inputs: Iterable[str | os.PathLike[str] | InputBytes],
+    *,
+    chunk_lines: int | None = None,
+    stdin: BinaryIO | None = None,
+    spill: Path | None = None,
+) -> ReadPlan:
+    """The first pass over the input: each file's SHA-256, where every ``chunk_lines``-th line starts,
+    and the tender ids that appear more than once, the one rule that spans the whole input.
+
+    orjson reads a line in a few microseconds; a line it refuses (NaN, a huge integer) is parsed the
+    careful way, and one that neither can parse has no tender id (it is rejected on the second pass).
+    With ``spill``, inputs held in memory are written there, so chunks can be read by other processes.
+    """
+    chunks: list[Chunk] = []
+    ids: list[str | None] = []
+    for number, (name, source) in enumerate(_expand_inputs(inputs, stdin)):
+        if isinstance(source, bytes) and spill is not None:
+            copy = spill / f"input-{number:04d}"
+            copy.write_bytes(source)
+            source = copy
+        chunks += _plan_file(name, source, chunk_lines, ids)
+    return ReadPlan(chunks, _repeated(ids))
+
+
+def _plan_file(
+    name: str, source: Path | bytes, chunk_lines: int | None, ids: list[str | None]
+) -> list[Chunk]:
+    digest = hashlib.sha256()
+    starts = [(0, 1)]
+    offset = lines = 0
+    with _open(name, source) as stream:
+        if _is_single_document(name):
+            whole = stream.read()
+            digest.update(whole)
+            ids.append(_tender_id(_quick_parse(whole.removeprefix(_BOM))))
+            offset, lines = len(whole), int(bool(whole.strip()))
+        else:
+            for number, raw in enumerate(stream, start=1):
+                digest.update(raw)
+                offset += len(raw)
+                if raw.strip():
+                    lines += 1
+                    ids.append(_tender_id(_quick_parse(raw.removeprefix(_BOM) if number == 1 else raw)))
+                if chunk_lines and number % chunk_lines == 0 and stream.peek(1):
+                    starts.append((offset, number + 1))
+    path, data = (None, source) if isinstance(source, bytes) else (str(source), None)
+    return [
+        Chunk(
+            name,
+            path,
+            data,
+            start,
+            first,
+            chunk_lines if i < len(starts) - 1 else None,
+            digest.hexdigest(),
+            i == len(starts) - 1,
+            lines == 0,
+        )
+        for i, (start, first) in enumerate(starts)
     ]
-    digests, duplicates = _prescan(sources)
+
+
+def _open(name: str, source: Path | str | bytes) -> io.BufferedReader:
+    if isinstance(source, bytes):
+        return io.BufferedReader(io.BytesIO(source))
+    try:
+        return open(source, "rb")
+    except OSError as error:
+        raise UsageError(f"input cannot be read: {name}: {error.strerror}", path=name) from error
+
+
+def read_chunk(chunk: Chunk, duplicates: frozenset[str] = frozenset()) -> Batch:
+    """Read and validate one chunk; ``duplicates`` are the tender ids the plan found more than once."""
     collector = _Collector(duplicates)
-    for name, opener in sources:
-        yield from collector.read_file(name, opener, chunk_lines, digests[name])
-    yield collector.take()
+    summary = collector.start_file(chunk.source)
+    with _open(chunk.source, chunk.data if chunk.data is not None else str(chunk.path)) as stream:
+        try:
+            stream.seek(chunk.offset)
+            if _is_single_document(chunk.source):
+                collector.read_single(stream.read())
+            else:
+                offset = chunk.offset
+                for line_no, raw in enumerate(stream, start=chunk.first_line):
+                    offset = collector.read_line(line_no, raw, offset)
+                    if chunk.lines is not None and line_no + 1 >= chunk.first_line + chunk.lines:
+                        break
+        except OSError as error:
+            raise UsageError(
+                f"input cannot be read: {chunk.source}: {error.strerror}", path=chunk.source
+            ) from error
+    if chunk.last:
+        summary.sha256 = chunk.sha256
+        if chunk.empty:
+            collector.batch.warnings.append(f"{chunk.source}: no bids found (empty file)")
+    return collector.batch
 
 
 def _merge(batches: list[Batch]) -> Batch:
@@ -234,7 +349,7 @@ def read_documents(documents: Iterable[Any], *, source: str = "<memory>") -> Bat
             collector.reject_line(summary, line_no, "", "numbers must be exact (Decimal or int), not float")
         else:
             collector.add_document(summary, line_no, document)
-    return collector.take()
+    return collector.batch
 
 
 def parse_json(text: str | bytes) -> Any:
@@ -252,29 +367,28 @@ def parse_json(text: str | bytes) -> Any:
 # Inputs
 
 
-_Opener = Callable[[], BinaryIO]
-
-
 def _expand_inputs(
     inputs: Iterable[str | os.PathLike[str] | InputBytes], stdin: BinaryIO | None
-) -> Iterator[tuple[str, _Opener]]:
-    """Resolve the inputs to (display name, opener) pairs, checking them all before any is read."""
-    resolved: list[tuple[str, _Opener]] = []
+) -> list[tuple[str, Path | bytes]]:
+    """Resolve the inputs to (display name, file or bytes) pairs, checking them all before any is read.
+
+    Standard input is read once, into memory: both passes over the input need it.
+    """
+    resolved: list[tuple[str, Path | bytes]] = []
     for item in inputs:
         if isinstance(item, InputBytes):
-            resolved.append((item.name, functools.partial(io.BytesIO, item.data)))
+            resolved.append((item.name, item.data))
             continue
         text = os.fspath(item)
         if text == STDIN:
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            resolved.append(("<stdin>", functools.partial(_same, stream)))
+            resolved.append(("<stdin>", (stdin if stdin is not None else sys.stdin.buffer).read()))
             continue
         path = Path(text)
         if path.is_dir():
             found = sorted(
                 p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
             )
-            resolved.extend((str(p), _file_opener(p)) for p in found)
+            resolved.extend((str(p), p) for p in found)
             continue
         if not path.exists():
             raise UsageError(f"input not found: {text}", path=text)
@@ -286,22 +400,8 @@ def _expand_inputs(
             )
         if not os.access(path, os.R_OK):
             raise UsageError(f"input cannot be read (permission denied): {text}", path=text)
-        resolved.append((text, _file_opener(path)))
-    return iter(resolved)
-
-
-def _same(stream: BinaryIO) -> BinaryIO:
-    return stream
-
-
-def _file_opener(path: Path) -> _Opener:
-    def opener() -> BinaryIO:
-        try:
-            return path.open("rb")
-        except OSError as error:
-            raise UsageError(f"input cannot be read: {path}: {error.strerror}", path=str(path)) from error
-
-    return opener
+        resolved.append((text, path))
+    return resolved
 
 
 def _is_single_document(name: str) -> bool:
@@ -547,12 +647,6 @@ def _tender_currency(header: Mapping[str, Any]) -> str | None:
 # Collecting results
 
 
-def _buffered(name: str, opener: _Opener) -> tuple[str, _Opener]:
-    """Standard input read once into memory, since the first pass and the second both need it."""
-    data = opener().read()
-    return name, functools.partial(io.BytesIO, data)
-
-
 def _tender_id(document: Any) -> str | None:
     header = document.get("tender") if isinstance(document, dict) else None
     tender_id = header.get("id") if isinstance(header, dict) else None
@@ -562,30 +656,6 @@ def _tender_id(document: Any) -> str | None:
 def _repeated(ids: Iterable[str | None]) -> frozenset[str]:
     counts = Counter(i for i in ids if i is not None)
     return frozenset(i for i, n in counts.items() if n > 1)
-
-
-def _prescan(sources: Sequence[tuple[str, _Opener]]) -> tuple[dict[str, str], frozenset[str]]:
-    """The first pass: each file's SHA-256, and the tender ids that appear more than once in the input.
-
-    orjson reads a line in a few microseconds; a line it refuses (NaN, a huge integer) is parsed the
-    careful way, and one that neither can parse has no tender id (it is rejected on the second pass).
-    """
-    digests: dict[str, str] = {}
-    ids: list[str | None] = []
-    for name, opener in sources:
-        digest = hashlib.sha256()
-        with contextlib.closing(opener()) as stream:
-            if _is_single_document(name):
-                data = stream.read()
-                digest.update(data)
-                ids.append(_tender_id(_quick_parse(data.removeprefix(_BOM))))
-            else:
-                for number, raw in enumerate(stream, start=1):
-                    digest.update(raw)
-                    if raw.strip():
-                        ids.append(_tender_id(_quick_parse(raw.removeprefix(_BOM) if number == 1 else raw)))
-        digests[name] = digest.hexdigest()
-    return digests, _repeated(ids)
 
 
 def _quick_parse(raw: bytes) -> Any:
@@ -605,48 +675,22 @@ class _Collector:
         self.batch = Batch()
         self.duplicates = duplicate_tender_ids
         self.summary: FileSummary | None = None
-        self.earlier_shares = 0  # bids of the current file handed over in earlier chunks
 
     def start_file(self, source: str) -> FileSummary:
         self.summary = FileSummary(source)
         self.batch.files.append(self.summary)
         return self.summary
 
-    def take(self) -> Batch:
-        """Hand over what was collected; reading goes on into a fresh Batch (and a fresh file share)."""
-        taken, self.batch = self.batch, Batch()
-        if self.summary is not None:
-            self.earlier_shares += self.summary.read
-            self.start_file(self.summary.source)
-        return taken
-
-    def read_file(self, name: str, opener: _Opener, chunk_lines: int | None, sha256: str) -> Iterator[Batch]:
-        """Read one file, handing over a Batch every ``chunk_lines`` lines when asked to."""
-        summary = self.start_file(name)
-        self.earlier_shares = 0
-        with contextlib.closing(opener()) as stream:
-            try:
-                if _is_single_document(name):
-                    self._read_single(summary, stream.read())
-                else:
-                    offset = 0
-                    for line_no, raw in enumerate(stream, start=1):
-                        offset = self._read_line(line_no, raw, offset)
-                        if chunk_lines and line_no % chunk_lines == 0:
-                            yield self.take()
-            except OSError as error:
-                raise UsageError(f"input cannot be read: {name}: {error.strerror}", path=name) from error
+    def read_single(self, data: bytes) -> None:
+        """Read a ``.json`` file: one tender document, a BOM allowed."""
         assert self.summary is not None
-        self.summary.sha256 = sha256
-        if self.earlier_shares + self.summary.read == 0:
-            self.batch.warnings.append(f"{name}: no bids found (empty file)")
-
-    def _read_single(self, summary: FileSummary, data: bytes) -> None:
         if not data.strip():
             return
-        self._add_raw(summary, 1, data.removeprefix(_BOM), offset=len(_BOM) if data.startswith(_BOM) else 0)
+        self._add_raw(
+            self.summary, 1, data.removeprefix(_BOM), offset=len(_BOM) if data.startswith(_BOM) else 0
+        )
 
-    def _read_line(self, line_no: int, raw: bytes, offset: int) -> int:
+    def read_line(self, line_no: int, raw: bytes, offset: int) -> int:
         """Read one NDJSON line starting at byte ``offset``; returns the offset of the next."""
         assert self.summary is not None
         body = raw.removeprefix(_BOM) if line_no == 1 else raw

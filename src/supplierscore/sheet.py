@@ -359,6 +359,13 @@ def _rejection_table(rejections: Sequence[Rejection]) -> _Table:
     return _Table("Rejections", _REJECTION_COLUMNS, records)
 
 
+_TABLE_MAKERS: dict[str, Callable[[ScoreSheet], _Table]] = {
+    "Rows": _row_table,
+    "Breakdown": _breakdown_table,
+    "Rejections": lambda sheet: _rejection_table(sheet.rejections),
+}
+
+
 def _beside(path: Path, table: _Table) -> Path:
     """Where a table goes: the rows at ``path`` itself, the others beside it (``out.breakdown.csv``)."""
     if table.title == "Rows":
@@ -650,22 +657,22 @@ class SheetWriter:
         self._append(self._piece([], [], rejections), ("Rejections",))
 
     def _append(self, piece: ScoreSheet, titles: tuple[str, ...]) -> None:
-        tables = dict(zip(("Rows", "Breakdown", "Rejections"), _tables(piece), strict=True))
         for title in titles:
-            if not tables[title].records:
+            items: Sequence[Any] = getattr(piece, title.lower())
+            if not items:
                 continue
             part = self.workdir / f"{title}-{len(self.parts[title]):06d}{self.format}"
             if self.format == ".json":
-                items: Sequence[Any] = getattr(piece, title.lower())
                 part.write_bytes(_json_items(piece, items, first=self.counts[title] == 0))
-            elif self.format == ".csv":
-                _csv_file(tables[title], part)
             else:
-                pl.DataFrame(
-                    [_series(tables[title], i, self.precision) for i in range(len(tables[title].columns))]
-                ).write_parquet(part)
+                table = _TABLE_MAKERS[title](piece)
+                if self.format == ".csv":
+                    _csv_file(table, part)
+                else:
+                    columns = [_series(table, i, self.precision) for i in range(len(table.columns))]
+                    pl.DataFrame(columns).write_parquet(part)
             self.parts[title].append(part)
-            self.counts[title] += len(tables[title].records)
+            self.counts[title] += len(items)
 
     def close(self, metadata: Metadata) -> list[Path]:
         """Join the pieces under the final names, with the metadata; returns every file written."""

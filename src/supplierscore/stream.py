@@ -1,11 +1,13 @@
 """Scoring a batch of any size in constant memory: read in chunks, score, merge, write piece by piece.
 
 A tender is one NDJSON line, so reading ``chunk_lines`` lines at a time never splits one
-(:func:`supplierscore.bids.iter_batches`). Each chunk's tenders are scored and stored, sorted by tender id,
-in a run file of their own; the run files are then merged (a k-way merge, like an external sort) into
-the sheet's order and written by a :class:`~supplierscore.sheet.SheetWriter`. The result is the sheet
-:func:`supplierscore.score` would give for the whole batch at once, whatever the chunk size: the JSON
-and CSV bytes are identical, Parquet holds the same rows.
+(:func:`supplierscore.bids.plan_reading` finds where chunks start, and the tender ids used twice, in one
+fast pass). Chunks are read, validated and scored in parallel, one process per core; each chunk's
+tenders are stored, sorted by tender id, in a run file of their own. The run files are then merged (a
+k-way merge, as in an external sort) into the sheet's order and written by a
+:class:`~supplierscore.sheet.SheetWriter`. The result is the sheet :func:`supplierscore.score` gives
+for the whole batch at once, whatever the chunk size: the JSON and CSV bytes are identical, and
+Parquet holds the same rows.
 
 Example:
     >>> from supplierscore import default_ruleset_path, load_ruleset
@@ -20,12 +22,13 @@ import os
 import pickle
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from supplierscore import ruleset as rs
-from supplierscore.bids import Batch, FileSummary, InputBytes, add_shares, iter_batches
+from supplierscore.bids import Chunk, FileSummary, InputBytes, Rejection, add_shares, plan_reading, read_chunk
 from supplierscore.engine import metadata_for, score_tender
 from supplierscore.sheet import BreakdownRow, Counts, Metadata, Row, SheetWriter
 
@@ -40,6 +43,7 @@ class StreamOutcome:
     metadata: Metadata
     files: list[FileSummary]
     written: list[Path]
+    warnings: list[str]
 
 
 _Result = tuple[str, list[Row], list[BreakdownRow]]
@@ -51,13 +55,16 @@ def score_stream(
     out: str | os.PathLike[str],
     *,
     chunk_lines: int = DEFAULT_CHUNK_LINES,
+    workers: int | None = None,
     created_at: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> StreamOutcome:
     """Read, validate, score and rank ``inputs`` in chunks of ``chunk_lines`` lines, writing the sheet to
     ``out`` (``.json``, ``.csv`` or ``.parquet``) without holding the batch in memory.
 
-    ``progress``, when given, is called with the number of bids read after each chunk.
+    Chunks are read and scored by ``workers`` processes (default: one per core, at most
+    :data:`MAX_WORKERS`); merging and writing stay in this one. ``progress``, when given, is called with
+    the number of bids read after each chunk.
     """
     target = Path(out)
     groups = tuple(ruleset.groups)
@@ -65,23 +72,83 @@ def score_stream(
     with tempfile.TemporaryDirectory(prefix="supplierscore-") as folder:
         workdir = Path(folder)
         writer = SheetWriter(target, criteria, groups, ruleset.precision, workdir)
+        plan = plan_reading(inputs, chunk_lines=chunk_lines, spill=workdir)
+        tasks = [(number, chunk, plan.duplicates, workdir) for number, chunk in enumerate(plan.chunks)]
         runs: list[Path] = []
         files: dict[str, FileSummary] = {}
         totals = Counts(0, 0, 0, 0)
-        for chunk in iter_batches(inputs, chunk_lines=chunk_lines):
-            results = [(t.id, *score_tender(t, ruleset)) for t in sorted(chunk.tenders, key=lambda t: t.id)]
-            if results:
-                runs.append(_save_run(workdir / f"run-{len(runs):06d}.pickle", results))
-            writer.add_rejections(chunk.rejections)
-            totals = _add_counts(totals, chunk, results)
-            add_shares(files, chunk.files)
+        warnings: list[str] = []
+        for done in _run(tasks, ruleset, _worker_count(workers, len(tasks))):
+            if done.run is not None:
+                runs.append(done.run)
+            writer.add_rejections(done.rejections)
+            totals = _add(totals, done.counts)
+            add_shares(files, done.files)
+            warnings += done.warnings
             if progress is not None:
-                progress(chunk.read)
+                progress(done.counts.read)
         for _, rows, breakdown in heapq.merge(*(_load_run(run) for run in runs), key=lambda r: r[0]):
             writer.add(rows, breakdown)
         metadata = metadata_for(ruleset, list(files.values()), totals, created_at)
         written = writer.close(metadata)
-    return StreamOutcome(metadata, list(files.values()), written)
+    return StreamOutcome(metadata, list(files.values()), written, warnings)
+
+
+MAX_WORKERS = 8
+
+
+def _worker_count(asked: int | None, tasks: int) -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(asked or min(cores, MAX_WORKERS), tasks))
+
+
+@dataclass(frozen=True, slots=True)
+class _ChunkDone:
+    """What scoring one chunk left: its run file (None when it held no tender), rejections, counts."""
+
+    run: Path | None
+    rejections: list[Rejection]
+    counts: Counts
+    files: list[FileSummary]
+    warnings: list[str]
+
+
+_Task = tuple[int, Chunk, frozenset[str], Path]
+_WORKER_RULESET: list[rs.Ruleset] = []
+
+
+def _run(tasks: list[_Task], ruleset: rs.Ruleset, workers: int) -> Iterator[_ChunkDone]:
+    """Score the chunks, in order, here or in a pool of processes (each loads the ruleset once, from its
+    canonical form, which gives the same digest)."""
+    if workers == 1:
+        for task in tasks:
+            yield _score_chunk(task, ruleset)
+        return
+    with ProcessPoolExecutor(workers, initializer=_load_ruleset, initargs=(ruleset.canonical_json,)) as pool:
+        yield from pool.map(_score_in_worker, tasks)
+
+
+def _load_ruleset(canonical: bytes) -> None:
+    _WORKER_RULESET.append(rs.ruleset_from_canonical(canonical))
+
+
+def _score_in_worker(task: _Task) -> _ChunkDone:
+    return _score_chunk(task, _WORKER_RULESET[0])
+
+
+def _score_chunk(task: _Task, ruleset: rs.Ruleset) -> _ChunkDone:
+    number, chunk, duplicates, workdir = task
+    batch = read_chunk(chunk, duplicates)
+    results = [(t.id, *score_tender(t, ruleset)) for t in sorted(batch.tenders, key=lambda t: t.id)]
+    run = _save_run(workdir / f"run-{number:06d}.pickle", results) if results else None
+    scored = sum(1 for _, rows, _ in results for row in rows if row.eligible)
+    ineligible = sum(len(rows) for _, rows, _ in results) - scored
+    counts = Counts(batch.read, scored, ineligible, batch.rejected)
+    return _ChunkDone(run, batch.rejections, counts, batch.files, batch.warnings)
+
+
+def _add(a: Counts, b: Counts) -> Counts:
+    return Counts(a.read + b.read, a.scored + b.scored, a.ineligible + b.ineligible, a.rejected + b.rejected)
 
 
 def _save_run(path: Path, results: list[_Result]) -> Path:
@@ -104,14 +171,3 @@ def _next(source: IO[bytes]) -> Any:
         return pickle.load(source)
     except EOFError:
         return None
-
-
-def _add_counts(totals: Counts, chunk: Batch, results: list[_Result]) -> Counts:
-    scored = sum(1 for _, rows, _ in results for row in rows if row.eligible)
-    ineligible = sum(1 for _, rows, _ in results for row in rows if not row.eligible)
-    return Counts(
-        totals.read + chunk.read,
-        totals.scored + scored,
-        totals.ineligible + ineligible,
-        totals.rejected + chunk.rejected,
-    )
