@@ -1304,7 +1304,7 @@ def first_difference(recorded: Mapping[str, Any], replayed: Mapping[str, Any]) -
             return f"{section}: recorded {len(old)}, replayed {len(new)}"
     where, x, y = _first_field(recorded.get("metadata"), replayed.get("metadata"))
     if where:
-        return f"metadata {where}: recorded {x}, replayed {y}"
+        return f"every score identical, but metadata {where}: recorded {x}, replayed {y}"
     return "the bytes differ but the content is the same (formatting only)"
 
 
