@@ -16,6 +16,7 @@ import functools
 import json
 import os
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,14 +28,16 @@ from supplierscore import __version__, audit
 from supplierscore.bids import STDIN, Batch, InputBytes, Rejection, read_bids
 from supplierscore.engine import score, source_date
 from supplierscore.errors import AuditError, SupplierScoreError, UsageError
-from supplierscore.ruleset import default_ruleset_path, load_ruleset, summarize
-from supplierscore.sheet import Row, ScoreSheet, write_rejections
+from supplierscore.ruleset import Ruleset, default_ruleset_path, load_ruleset, summarize
+from supplierscore.sheet import STREAMABLE, Row, ScoreSheet, write_rejections
+from supplierscore.stream import DEFAULT_CHUNK_LINES, score_stream
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_AUDIT = 0, 1, 2, 3
 MAX_LISTED = 200
 PROGRESS_MIN_BIDS = 20_000
+STREAM_MIN_BYTES = 64 * 2**20
 
 
 def reports_errors(command: F) -> F:
@@ -162,6 +165,18 @@ def _print_rejections(rejections: Sequence[Rejection]) -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option(
+    "--chunk-lines",
+    type=click.IntRange(min=1),
+    help="Stream: score N lines (tenders) at a time in constant memory, on every core, for a .json, .csv "
+    f"or .parquet sheet. Default: streams inputs over {STREAM_MIN_BYTES // 2**20} MiB, "
+    f"{DEFAULT_CHUNK_LINES} lines at a time.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Processes that score chunks when streaming (default: one per core).",
+)
+@click.option(
     "--audit-log",
     "audit_log",
     type=click.Path(file_okay=False),
@@ -181,6 +196,8 @@ def score_command(
     rules_path: str | None,
     out: str,
     quiet: bool,
+    chunk_lines: int | None,
+    workers: int | None,
     audit_log: str | None,
     signing_key: str | None,
 ) -> None:
@@ -194,12 +211,20 @@ def score_command(
         (also writes sheet.breakdown.csv and sheet.rejections.csv)
       supplierscore score examples/tenders.ndjson --out sheet.json --audit-log audit/
       supplierscore score bids.ndjson --out sheet.json --audit-log audit/ --signing-key audit.key
+      supplierscore score year-2026.ndjson --out sheet.parquet --chunk-lines 2000
+
+    A run with --audit-log keeps the whole sheet in memory (the log stores it); other large runs stream.
     """
     if signing_key and not audit_log:
         raise UsageError("--signing-key signs an audit log checkpoint: give --audit-log DIR too")
+    if audit_log and chunk_lines:
+        raise UsageError("--audit-log stores the whole sheet, so it cannot stream: drop --chunk-lines")
     key = audit.load_signing_key(signing_key) if signing_key else None
-    captured = [InputBytes("<stdin>", sys.stdin.buffer.read())] if audit_log and STDIN in inputs else []
     ruleset = load_ruleset(rules_path or default_ruleset_path())
+    if chunk_lines or (not audit_log and _large(inputs, out)):
+        _score_streaming(inputs, ruleset, out, chunk_lines or DEFAULT_CHUNK_LINES, workers, quiet)
+        return
+    captured = [InputBytes("<stdin>", sys.stdin.buffer.read())] if audit_log and STDIN in inputs else []
     batch = read_bids([captured[0] if item == STDIN and captured else item for item in inputs])
     sheet = score(batch, ruleset, progress=None if quiet else _progress_bar(batch), created_at=source_date())
     written = sheet.write(out)
@@ -222,6 +247,60 @@ def score_command(
             click.echo(f"audit: run {appended.run_id} appended to {audit_log} as seq {appended.seq}{signed}")
             click.echo(f"audit: head {appended.head} (keep it for `verify --expect-head`)")
     sys.exit(EXIT_REJECTED if batch.rejected else EXIT_OK)
+
+
+def _large(inputs: Sequence[str], out: str) -> bool:
+    """Whether to stream by default: a streamable sheet from input files over STREAM_MIN_BYTES."""
+    if Path(out).suffix.lower() not in STREAMABLE:
+        return False
+    paths = [Path(p) for p in inputs if p != STDIN]
+    files = [f for p in paths for f in (p.iterdir() if p.is_dir() else [p]) if f.is_file()]
+    return sum(f.stat().st_size for f in files) > STREAM_MIN_BYTES
+
+
+def _score_streaming(
+    inputs: Sequence[str], ruleset: Ruleset, out: str, chunk_lines: int, workers: int | None, quiet: bool
+) -> None:
+    """Score in chunks, in constant memory; print the counts (the per-tender summary is in the sheet)."""
+    outcome = score_stream(
+        inputs,
+        ruleset,
+        out,
+        chunk_lines=chunk_lines,
+        workers=workers,
+        created_at=source_date(),
+        progress=None if quiet or not sys.stderr.isatty() else _chunk_progress(chunk_lines),
+    )
+    counts = outcome.metadata.counts
+    if not quiet:
+        for warning in outcome.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        click.echo(
+            f"read {counts.read:,} · scored {counts.scored:,} · ineligible {counts.ineligible:,} · "
+            f"rejected {counts.rejected:,} (rejections are listed in the sheet)"
+        )
+        click.echo(f"wrote {', '.join(str(p) for p in outcome.written)}")
+    sys.exit(EXIT_REJECTED if counts.rejected else EXIT_OK)
+
+
+def _chunk_progress(chunk_lines: int) -> Callable[[int, int, int], None]:
+    """A bar on standard error over the chunks, counting tenders and bids, with a rate and an ETA."""
+    started = time.monotonic()
+    bids = 0
+    bar: Any = None
+
+    def advance(done: int, total: int, chunk_bids: int) -> None:
+        nonlocal bar, bids
+        if bar is None:
+            bar = click.progressbar(length=total, label="scoring", file=sys.stderr, show_eta=True)
+        bids += chunk_bids
+        rate = bids / max(time.monotonic() - started, 1e-9)
+        bar.label = f"scoring: ~{done * chunk_lines:,} tenders, {bids:,} bids, {rate:,.0f} bids/s"
+        bar.update(1)
+        if done == total:
+            bar.render_finish()
+
+    return advance
 
 
 def _progress_bar(batch: Batch) -> Callable[[int], None] | None:

@@ -57,14 +57,14 @@ def score_stream(
     chunk_lines: int = DEFAULT_CHUNK_LINES,
     workers: int | None = None,
     created_at: str | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
 ) -> StreamOutcome:
     """Read, validate, score and rank ``inputs`` in chunks of ``chunk_lines`` lines, writing the sheet to
     ``out`` (``.json``, ``.csv`` or ``.parquet``) without holding the batch in memory.
 
     Chunks are read and scored by ``workers`` processes (default: one per core, at most
-    :data:`MAX_WORKERS`); merging and writing stay in this one. ``progress``, when given, is called with
-    the number of bids read after each chunk.
+    :data:`MAX_WORKERS`); merging and writing stay in this one. ``progress``, when given, is called after
+    each chunk with the chunks done, the chunks in all, and the bids that chunk held.
     """
     target = Path(out)
     groups = tuple(ruleset.groups)
@@ -78,7 +78,7 @@ def score_stream(
         files: dict[str, FileSummary] = {}
         totals = Counts(0, 0, 0, 0)
         warnings: list[str] = []
-        for done in _run(tasks, ruleset, _worker_count(workers, len(tasks))):
+        for number, done in enumerate(_run(tasks, ruleset, _worker_count(workers, len(tasks))), start=1):
             if done.run is not None:
                 runs.append(done.run)
             writer.add_rejections(done.rejections)
@@ -86,7 +86,7 @@ def score_stream(
             add_shares(files, done.files)
             warnings += done.warnings
             if progress is not None:
-                progress(done.counts.read)
+                progress(number, len(tasks), done.counts.read)
         for _, rows, breakdown in heapq.merge(*(_load_run(run) for run in runs), key=lambda r: r[0]):
             writer.add(rows, breakdown)
         metadata = metadata_for(ruleset, list(files.values()), totals, created_at)
