@@ -565,6 +565,18 @@ class TestRules:
         text = changed("weight: 40", "weight: 30")
         assert_at(one(text), text, "/criteria", "criteria:", "the weights add up to 90, not 100")
 
+    def test_weight_with_more_decimals_than_the_precision_is_refused(self, refused):
+        """Weight 60.5 at precision 0 could round to 61 points, past its weight: refused at the weight."""
+        text = changed(
+            "precision: 2",
+            "precision: 0",
+            changed("weight: 60", "weight: 60.5", changed("weight: 40", "weight: 39.5")),
+        )
+        problems = refused(text)
+        assert [p.path for p in problems] == ["/criteria/0/weight", "/criteria/1/weight"]
+        assert all("more decimals than the precision (0)" in p.message for p in problems)
+        assert problems[0].line == line_of(text, "weight: 60.5")
+
     def test_social_share_above_the_policy_maximum_is_refused(self, one):
         """Criteria outside price and quality may not carry more than social_weight_max points."""
         text = BASE + "policy: {social_weight_min: 10, social_weight_max: 30}\n"

@@ -42,7 +42,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import MAX_PREC, Decimal, InvalidOperation, localcontext
+from decimal import MAX_PREC, ROUND_DOWN, Decimal, InvalidOperation, localcontext
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -1153,6 +1153,18 @@ def _check_weights(ctx: _Context) -> Found:
     total = _sum(w for _, w in weights)
     if total != 100:
         yield "/criteria", f"the weights add up to {_number_text(total)}, not 100"
+    precision = ctx.doc.get("precision")
+    if isinstance(precision, int) and not isinstance(precision, bool):
+        for index, criterion in ctx.criteria:
+            weight = _number(criterion.get("weight"))
+            if weight is not None and weight != weight.quantize(
+                Decimal(1).scaleb(-precision), rounding=ROUND_DOWN
+            ):
+                yield (
+                    f"/criteria/{index}/weight",
+                    f"weight {_number_text(weight)} has more decimals than the precision ({precision}): "
+                    "its points could round past the weight, and a sheet's totals past 100",
+                )
 
 
 def _check_policy(ctx: _Context) -> Found:
