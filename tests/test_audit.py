@@ -689,9 +689,10 @@ class TestReplay:
 
 @st.composite
 def rulesets(draw: st.DrawFn, base: Ruleset) -> Ruleset:
-    """The default ruleset with its rounding, precision and two social criteria's weights redrawn."""
+    """The default ruleset with its rounding, precision and two social criteria's weights redrawn (in
+    halves, so the precision is at least 1: a weight may not have more decimals than the precision)."""
     document = json.loads(base.canonical_json)
-    document["precision"] = draw(st.integers(0, 4))
+    document["precision"] = draw(st.integers(1, 4))
     document["rounding"] = draw(st.sampled_from(["half_up", "half_even"]))
     social = [c for c in document["criteria"] if c["group"] not in ("price", "quality")]
     first, second = draw(st.lists(st.sampled_from(range(len(social))), min_size=2, max_size=2, unique=True))
