@@ -112,6 +112,8 @@ class PriceContext:
     """What price methods need to know about the tender: the lowest price among its eligible bids."""
 
     lowest: Ratio | None
+    text: str = ""
+    """The lowest price as the bid wrote it (``"96200.00"``), for the breakdown's words."""
 
 
 NO_PRICES = PriceContext(None)
@@ -244,7 +246,7 @@ def _where_text(where: Mapping[str, list[Any]]) -> str:
 def _price_proportional(_: rs.PriceProportional) -> Scorer:
     def score(price: Ratio, prices: PriceContext) -> Outcome:
         lowest = _lowest(prices)
-        return Outcome(div(lowest, price), f"lowest eligible price {show(lowest)} / price {show(price)}")
+        return Outcome(div(lowest, price), f"lowest eligible price {prices.text} / price {show(price)}")
 
     return score
 
@@ -257,7 +259,7 @@ def _price_linear(method: rs.PriceLinear) -> Scorer:
         fraction = clip(sub(ONE, div(sub(price, lowest), mul(slack, lowest))))
         return Outcome(
             fraction,
-            f"price {show(price)}: 1 at the lowest eligible price {show(lowest)}, 0 at {method.zero_at} × it",
+            f"price {show(price)}: 1 at the lowest eligible price {prices.text}, 0 at {method.zero_at} × it",
         )
 
     return score

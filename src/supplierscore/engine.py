@@ -290,7 +290,7 @@ def _score_criterion(
     points = round_points(exact_points, ruleset.precision, ruleset.rounding)
     fraction = show(outcome.fraction)
     reason = f"{outcome.reason} → {fraction} × weight {criterion.weight}"
-    if evidence.status != "none":
+    if evidence.status != "none" and shown_input is not None:
         reason += f" × {evidence.reason}"
     return BreakdownRow(
         tender_id,
@@ -335,8 +335,10 @@ def score_tender(tender: Tender, ruleset: rs.Ruleset) -> tuple[list[Row], list[B
         for bid in tender.bids
     ]
     eligible = [r for r in results if r.eligible]
-    lowest = min((Decimal(r.bid["price"]["amount"]) for r in eligible), default=None)
-    prices = PriceContext(None if lowest is None else ratio(lowest))
+    # Equal prices written differently ("96200.00", 96200) print the same whatever the bids' order.
+    prices_given = (Decimal(r.bid["price"]["amount"]) for r in eligible)
+    lowest = min(prices_given, key=lambda price: (price, str(price)), default=None)
+    prices = PriceContext(None, "") if lowest is None else PriceContext(ratio(lowest), str(lowest))
     for result in eligible:
         for compiled in plan.criteria:
             line = _score_criterion(compiled, ruleset, tender.id, result.bid, header, prices)
