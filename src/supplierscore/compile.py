@@ -100,9 +100,10 @@ def fraction_text(value: Ratio, places: int = 12) -> str:
 
 def show(value: Any) -> str:
     """An input value as the breakdown prints it."""
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is bool:
         return "true" if value else "false"
-    if isinstance(value, tuple):
+    if kind is tuple:
         return fraction_text(value)
     return str(value)
 
@@ -301,6 +302,7 @@ class CompiledCriterion:
     numeric: bool
     self_declared: Ratio
     issuers: frozenset[str]
+    weight_text: str
     inputs: tuple[str, ...]
     """The dotted paths read: ``price.amount``, a count's ``of``, a field, or a share's two fields."""
     kind: str
@@ -358,6 +360,7 @@ def _compile_criterion(criterion: rs.Criterion) -> CompiledCriterion:
         numeric=name in NUMERIC_METHODS,
         self_declared=ratio(evidence.self_declared) if evidence is not None else ONE,
         issuers=frozenset(i.casefold() for i in evidence.issuers) if evidence is not None else frozenset(),
+        weight_text=str(criterion.weight),
         inputs=inputs,
         kind=kind,
     )
