@@ -273,32 +273,12 @@ def command_paths(group: click.Group = main, prefix: tuple[str, ...] = ()) -> li
     return paths
 
 
-NO_EXAMPLES = {
-    (): "the top-level help lists commands and exit codes, no examples",
-    ("audit",): "a group's help lists its commands, no examples",
-    ("rules",): "a group's help lists its commands, no examples",
-    ("audit", "keygen"): 'its one example is headed "Example:"',
-    ("rules", "check"): 'its one example is headed "Example:"',
-}
-"""Commands whose --help has no "Examples" section today (reported; each xfail is strict, so it flags
-the fix)."""
-
-
 class TestHelp:
     """Every command's --help shows how to use it."""
 
     @pytest.mark.parametrize(
         "words",
-        [
-            pytest.param(
-                path,
-                marks=[pytest.mark.xfail(strict=True, reason=NO_EXAMPLES[path])]
-                if path in NO_EXAMPLES
-                else [],
-                id=" ".join(path) or "supplierscore",
-            )
-            for path in command_paths()
-        ],
+        [pytest.param(path, id=" ".join(path) or "supplierscore") for path in command_paths()],
     )
     def test_help_shows_examples(self, words: tuple[str, ...]) -> None:
         """--help exits 0 and has an "Examples" section."""

@@ -60,6 +60,13 @@ def main() -> None:
     """Validate bids, score them under a ruleset, rank them, and keep an auditable record.
 
     \b
+    Examples:
+      supplierscore score examples/tenders.ndjson --out sheet.xlsx
+      supplierscore validate examples/bad-bids.ndjson
+      supplierscore explain sheet.json B-01
+      supplierscore rules check rules/cities-of-migration.yaml
+
+    \b
     Exit codes: 0 all scored · 1 some bids rejected · 2 usage or ruleset error · 3 audit check failed.
     """
 
@@ -349,7 +356,13 @@ def _print_summary(sheet: ScoreSheet) -> None:
 
 @main.group()
 def rules() -> None:
-    """Check and summarise rulesets."""
+    """Check and summarise rulesets.
+
+    \b
+    Examples:
+      supplierscore rules check rules/cities-of-migration.yaml
+      supplierscore rules check my-city.json
+    """
 
 
 @rules.command(name="check")
@@ -359,8 +372,9 @@ def rules_check(ruleset_path: str) -> None:
     """Check RULESET against every rule and print a one-screen summary (exit 0), or every problem (exit 2).
 
     \b
-    Example:
+    Examples:
       supplierscore rules check rules/cities-of-migration.yaml
+      supplierscore rules check examples/audit/cities-of-migration-1.1.yaml
     """
     click.echo(summarize(load_ruleset(ruleset_path)))
 
@@ -499,7 +513,13 @@ def diff_command(args: Sequence[str]) -> None:
 
 @main.group(name="audit")
 def audit_group() -> None:
-    """Signing keys for audit logs, and recovery after an interrupted append."""
+    """Signing keys for audit logs, and recovery after an interrupted append.
+
+    \b
+    Examples:
+      supplierscore audit keygen keys/city-audit.key
+      supplierscore audit recover audit/ --signing-key keys/city-audit.key
+    """
 
 
 @audit_group.command(name="keygen")
@@ -511,8 +531,9 @@ def audit_keygen(private_key: str) -> None:
     Keep the private key away from the log (whoever holds it can sign); give auditors the .pub file.
 
     \b
-    Example:
+    Examples:
       supplierscore audit keygen ~/keys/audit.key
+      supplierscore audit keygen keys/city-audit.key   (then give auditors keys/city-audit.key.pub)
     """
     files = audit.keygen(private_key)
     click.echo(f"wrote private key {files.private} (mode 0600) and public key {files.public}")
