@@ -90,19 +90,9 @@ __all__ = [
 
 Rounding = Literal["half_up", "half_even"]
 
-GROUPS_CERTIFIABLE = (
-    "immigrant",
-    "women",
-    "disability",
-    "indigenous",
-    "racialized",
-    "lgbtq",
-    "veteran",
-    "youth",
-    "social_enterprise",
-    "living_wage",
-)
-"""What a certification can cover: the values of ``evidence.covers`` and of a certificate's ``covers``."""
+GROUPS_CERTIFIABLE: tuple[str, ...] = tuple(load_schema("bid.schema.json")["$defs"]["group"]["enum"])
+"""What a certification can cover: the values of ``evidence.covers`` and of a certificate's ``covers``,
+read from the bid schema, which is where a new group is added."""
 
 NOT_SOCIAL_GROUPS = frozenset({"price", "quality"})
 """The groups outside the policy's social share; every other group counts towards it."""
