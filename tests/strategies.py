@@ -330,26 +330,31 @@ def evidence_rules(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
-def weights(draw: st.DrawFn, count: int) -> list[Decimal]:
-    """``count`` weights with at most 2 decimals (some of them 0) that add up to exactly 100."""
+def weights(draw: st.DrawFn, count: int, places: int = 2) -> list[Decimal]:
+    """``count`` weights with at most ``places`` decimals (some of them 0) that add up to exactly 100."""
+    whole = 100 * 10**places
     cuts = sorted(
-        draw(st.lists(st.integers(min_value=0, max_value=10_000), min_size=count - 1, max_size=count - 1))
+        draw(st.lists(st.integers(min_value=0, max_value=whole), min_size=count - 1, max_size=count - 1))
     )
-    bounds = [0, *cuts, 10_000]
-    return [Decimal(high - low).scaleb(-2) for low, high in itertools.pairwise(bounds)]
+    bounds = [0, *cuts, whole]
+    return [Decimal(high - low).scaleb(-places) for low, high in itertools.pairwise(bounds)]
 
 
 @st.composite
 def ruleset_documents(draw: st.DrawFn, max_criteria: int = 6) -> dict[str, Any]:
     """A valid ruleset as plain data, for :func:`supplierscore.ruleset.parse_ruleset`.
 
-    Criteria of every method on fields :func:`bids` fills, optional evidence, weights adding up to 100,
-    precision 0 to 4 in either rounding mode, optional gates and tie-breakers, and a policy wide enough
-    for any split of the weights.
+    Criteria of every method on fields :func:`bids` fills, optional evidence, weights adding up to 100
+    (at most 2 decimals, and no more than the precision), precision 0 to 4 in either rounding mode,
+    optional gates and tie-breakers, and a policy wide enough for any split of the weights.
     """
+    precision = draw(st.integers(min_value=0, max_value=4))
     names = draw(st.lists(st.sampled_from(METHOD_NAMES), min_size=1, max_size=max_criteria))
     criteria = []
-    for index, (name, weight) in enumerate(zip(names, draw(weights(len(names))), strict=True)):
+    # A weight may not have more decimals than the precision (the loader refuses it: its points could
+    # round past the weight), and has at most 2.
+    drawn = draw(weights(len(names), places=min(precision, 2)))
+    for index, (name, weight) in enumerate(zip(names, drawn, strict=True)):
         criterion: dict[str, Any] = {
             "id": f"{name.replace('_', '-')}-{index}",
             "group": draw(st.sampled_from(CRITERION_GROUPS)),
@@ -380,7 +385,7 @@ def ruleset_documents(draw: st.DrawFn, max_criteria: int = 6) -> dict[str, Any]:
         "ruleset": "generated",
         "version": "1.0",
         "title": "A generated ruleset",
-        "precision": draw(st.integers(min_value=0, max_value=4)),
+        "precision": precision,
         "rounding": draw(st.sampled_from(["half_up", "half_even"])),
         "policy": {"social_weight_min": 0, "social_weight_max": 100},
         "gates": gates,
@@ -417,7 +422,8 @@ def price_boundaries(draw: st.DrawFn) -> dict[str, Any]:
     from fractions import Fraction
 
     precision = draw(st.integers(min_value=0, max_value=4))
-    weight = Fraction(draw(st.integers(min_value=1, max_value=10_000)), 100)
+    places = min(precision, 2)  # a weight has no more decimals than the precision
+    weight = Fraction(draw(st.integers(min_value=1, max_value=100 * 10**places)), 10**places)
     unit = 2 * 10**precision
     most = int(weight * unit)  # the points may not pass the weight
     if most % 2 == 0:

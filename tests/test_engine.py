@@ -1,10 +1,10 @@
 """Properties of scoring and ranking, checked on random rulesets and random batches of valid bids.
 
-The rulesets come from :func:`tests.strategies.ruleset_documents` (every method, optional evidence, weights
-with up to 2 decimals adding up to 100, precision 0 to 4, either rounding mode, gates, tie-breakers) and
-the bids from :func:`tests.strategies.tender_documents`. The points are checked digit for digit against an
-oracle written here from DESIGN.md alone with :class:`fractions.Fraction`: it reads the ruleset as plain
-data and never calls the engine's own arithmetic.
+The rulesets come from :func:`tests.strategies.ruleset_documents` (every method, optional evidence,
+weights adding up to 100, precision 0 to 4, either rounding mode, gates, tie-breakers) and the bids from
+:func:`tests.strategies.tender_documents`. The points are checked digit for digit against an oracle
+written here from DESIGN.md alone with :class:`fractions.Fraction`: it reads the ruleset as plain data and
+never calls the engine's own arithmetic.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from supplierscore import read_bids, read_documents, score
+from supplierscore import RulesetError, read_bids, read_documents, score
 from supplierscore.ruleset import default_ruleset_path, load_ruleset, parse_ruleset
 from tests.strategies import (
     GROUPS,
@@ -46,7 +46,7 @@ EXAMPLES = [ROOT / "examples" / "tenders.ndjson", ROOT / "examples" / "bad-bids.
 SHEET_SCHEMA = json.loads((ROOT / "schemas" / "scoresheet.schema.json").read_text(encoding="utf-8"))
 FORMATS = (".json", ".csv", ".xlsx", ".parquet")
 
-FEW, SOME, MANY = 8, 40, 80
+FEW, SOME, MANY = 10, 50, 120
 """Examples per property: generating a bid costs about 20 ms, so the file stays under a minute."""
 
 PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -278,6 +278,56 @@ class TestOracle:
 # Exactness
 
 
+EDGE_FIELDS = (
+    *(f"ownership.{g}" for g in GROUPS),
+    "quality.technical",
+    "quality.delivery",
+    "workforce.employees",
+    "workforce.immigrants",
+    "workforce.newcomer_hires_12m",
+)
+
+
+@st.composite
+def edges(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A ruleset and a tender where one criterion's edge sits exactly on a bid's value: a threshold or a
+    band starting at it, a line starting or ending at it, or a panel maximum equal to it."""
+    rules = draw(ruleset_documents())
+    document = draw(tender_documents(min_bids=1, max_bids=5))
+    given_values = [
+        (path, value)
+        for bid in document["bids"]
+        for path in EDGE_FIELDS
+        if (value := value_at(path, bid, {})) is not ABSENT
+    ]
+    if not given_values:
+        document["bids"][0]["quality"] = {"technical": draw(st.integers(min_value=0, max_value=100))}
+        given_values = [("quality.technical", document["bids"][0]["quality"]["technical"])]
+    field, value = draw(st.sampled_from(given_values))
+    at = Decimal(value)
+    other = ruleset_numbers(0, 100).filter(lambda x: x != at)
+    kinds = ["threshold", "bands", "linear-from", "linear-to"] + ["panel"] * (
+        field.startswith("quality.") and at > 0
+    )
+    kind = draw(st.sampled_from(kinds))
+    if kind == "threshold":
+        method: dict[str, Any] = {"threshold": {"at_least": at}}
+    elif kind == "bands":
+        steps = sorted({at, *draw(st.lists(other, max_size=3))})
+        scores = draw(st.lists(fractions, min_size=len(steps), max_size=len(steps)))
+        method = {"bands": [{"at_least": a, "score": s} for a, s in zip(steps, scores, strict=True)]}
+    elif kind == "panel":
+        method = {"panel": {"max": at}}
+    else:
+        far = draw(other)
+        ends = (at, far) if kind == "linear-from" else (far, at)
+        method = {"linear": {"from": ends[0], "to": ends[1]}}
+    target = draw(st.integers(min_value=0, max_value=len(rules["criteria"]) - 1))
+    criterion = {k: v for k, v in rules["criteria"][target].items() if k not in ("field", "method")}
+    rules["criteria"][target] = {**criterion, "field": field, "method": method}
+    return rules, document
+
+
 class TestExactness:
     """Every criterion's points are weight × fraction × factor, exact, rounded once."""
 
@@ -300,6 +350,21 @@ class TestExactness:
                 assert row["points"] == expected
                 total = sum((Decimal(p) for p in expected.values()), Decimal(0))
                 assert row["total"] == printed(total, rules["precision"])
+
+    @examples(SOME)
+    @given(edges())
+    def test_values_exactly_on_a_threshold_band_or_line_end_match_the_oracle(
+        self, case: tuple[dict[str, Any], dict[str, Any]]
+    ) -> None:
+        """A value equal to at_least reaches the threshold or band; one equal to a line's end or a panel's
+        maximum scores exactly 0 or 1: every bid's points equal the oracle's."""
+        rules, document = case
+        result = run(rules, [document])
+        tender_id = document["tender"]["id"]
+        for bid_id, expected in oracle_points(rules, document).items():
+            if expected is not None:
+                got = {c: line["points"] for c, line in result.breakdown(tender_id, bid_id).items()}
+                assert got == expected, bid_id
 
     @examples(MANY * 2)
     @given(price_boundaries())
@@ -367,47 +432,33 @@ class TestBounds:
     def test_points_subtotals_and_totals_add_up_as_printed(
         self, rules: dict[str, Any], documents: list[dict[str, Any]]
     ) -> None:
-        """0 ≤ points ≤ the weight rounded once; total = Σ printed points ≤ 100 (when the weights are
-        exact at the precision); each group subtotal = Σ its criteria's printed points."""
+        """0 ≤ points ≤ weight; total = Σ printed points, 0 ≤ total ≤ 100; each group subtotal = Σ its
+        criteria's printed points; every figure has exactly the ruleset's decimals."""
         result = run(rules, documents)
         precision = rules["precision"]
         figure = "^[0-9]+$" if precision == 0 else "^[0-9]+[.][0-9]{" + str(precision) + "}$"
-        caps = {
-            c["id"]: round_once(exact(c["weight"]), precision, rules["rounding"]) for c in rules["criteria"]
-        }
+        weights = {c["id"]: exact(c["weight"]) for c in rules["criteria"]}
         groups = {c["id"]: c["group"] for c in rules["criteria"]}
-        weights_exact = all(exact(c["weight"]) * 10**precision % 1 == 0 for c in rules["criteria"])
         for row in result.rows():
             if not row["eligible"]:
                 continue
             points = {c: Decimal(p) for c, p in row["points"].items()}
-            assert set(points) == set(caps)
+            assert set(points) == set(weights)
             for criterion, value in points.items():
-                assert 0 <= value <= caps[criterion], criterion
-                if weights_exact:
-                    assert value <= exact(
-                        next(c for c in rules["criteria"] if c["id"] == criterion)["weight"]
-                    )
+                assert 0 <= value <= weights[criterion], criterion
             for text in [*row["points"].values(), *row["groups"].values(), row["total"]]:
                 assert re.match(figure, text), text
             total = Decimal(row["total"])
             assert total == sum(points.values(), Decimal(0))
-            assert 0 <= total <= sum(caps.values())
-            if weights_exact:
-                assert total <= 100
+            assert 0 <= total <= 100
             assert set(row["groups"]) == set(groups.values())
             for group, subtotal in row["groups"].items():
                 members = [v for c, v in points.items() if groups[c] == group]
                 assert Decimal(subtotal) == sum(members, Decimal(0)), group
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="DESIGN conflict, reported: a weight with more decimals than the precision (50.5 at "
-        "precision 0) rounds up past its weight, and the rounded points can add up to more than 100; "
-        "the ruleset loader accepts such a ruleset",
-    )
-    def test_points_never_exceed_the_weight_nor_the_total_100(self) -> None:
-        """0 ≤ points ≤ weight and total ≤ 100 literally, even with a precision coarser than a weight."""
+    def test_a_weight_finer_than_the_precision_is_refused_so_points_cannot_pass_it(self) -> None:
+        """Weights 50.5 and 49.5 at precision 0 would round (half up) to 51 + 50 = 101 points: the ruleset
+        is refused at load, which is what keeps points ≤ weight and totals ≤ 100."""
         rules = {
             "ruleset": "coarse",
             "version": "1",
@@ -425,15 +476,9 @@ class TestBounds:
                 for i, weight in enumerate(["50.5", "49.5"])
             ],
         }
-        bid = {
-            "id": "B-1",
-            "supplier": {"id": "S-1", "name": "Maple Co-op"},
-            "price": {"amount": "100.00", "currency": "CAD"},
-            "workforce": {"employees": 3, "living_wage": True},
-        }
-        (row,) = run(rules, [{"tender": {"id": "T-1", "currency": "CAD"}, "bids": [bid]}]).rows()
-        assert Decimal(row["points"]["c-0"]) <= Decimal("50.5")
-        assert Decimal(row["total"]) <= 100
+        with pytest.raises(RulesetError) as refused:
+            parse_ruleset(rules)
+        assert [p.path for p in refused.value.problems] == ["/criteria/0/weight", "/criteria/1/weight"]
 
 
 # ---------------------------------------------------------------------------------------------------
