@@ -181,12 +181,13 @@ class TestDefaultRuleset:
         assert default.languages == ["en", "fr"]
 
     def test_default_path_is_inside_the_package(self):
-        """It is found inside the installed package, and the top-level rules/ link shows the same file."""
+        """It is found inside the package (installed or not), and the top-level rules/ link shows the file
+        the package ships."""
         path = default_ruleset_path()
         assert path.is_file()
         assert path.parent.parent.name == "supplierscore"
         top_level = Path(__file__).parent.parent / "rules" / "cities-of-migration.yaml"
-        assert top_level.resolve() == path.resolve()
+        assert top_level.read_bytes() == path.read_bytes()
 
     def test_weights_are_price_40_quality_30_social_30(self, default: Ruleset):
         """The weights add up to 100: price 40, quality 30, the social groups 30 within the policy."""

@@ -288,9 +288,6 @@ METHODS: dict[str, Callable[[Any], Scorer]] = {
 NUMERIC_METHODS = frozenset({"linear", "threshold", "bands", "panel", "price_proportional", "price_linear"})
 """Methods whose input is a number, handed to the scorer as a Ratio."""
 
-PRICE_METHODS = frozenset({"price_proportional", "price_linear"})
-"""Methods that read ``price.amount`` and the tender's lowest eligible price, and need no ``field``."""
-
 
 @dataclass(frozen=True, slots=True)
 class CompiledCriterion:
@@ -338,8 +335,8 @@ def compile_ruleset(ruleset: rs.Ruleset) -> Plan:
 
 def _inputs(criterion: rs.Criterion) -> tuple[str, tuple[str, ...]]:
     method, ref = criterion.method, criterion.field
-    if method.name in PRICE_METHODS:
-        return "price", ("price.amount",)
+    if method.name in rs.PRICE_METHODS:
+        return "price", (rs.PRICE_FIELD,)
     if isinstance(method, rs.Count):
         return "count", (method.of,)
     assert ref is not None, "the ruleset check requires a field for every other method"

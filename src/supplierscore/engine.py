@@ -45,8 +45,6 @@ from supplierscore.compile import (
 )
 from supplierscore.sheet import BreakdownRow, Counts, Metadata, Row, ScoreSheet
 
-PRICE_FIELD = "price.amount"
-
 
 class _Missing:
     def __repr__(self) -> str:
