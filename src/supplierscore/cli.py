@@ -136,8 +136,8 @@ def _print_validation(batch: Batch) -> None:
     click.echo(f"{'file':<{width}}  {'read':>7}  {'valid':>7}  {'rejected':>8}")
     for f in batch.files:
         click.echo(f"{f.source:<{width}}  {f.read:>7,}  {f.valid:>7,}  {f.rejected:>8,}")
-    tenders = ", ".join(t.id for t in batch.tenders)
-    click.echo(f"\n{len(batch.tenders)} tender(s) with valid bids: {tenders or 'none'}")
+    scored = [t.id for t in batch.tenders if t.bids]
+    click.echo(f"\n{len(scored)} tender(s) with valid bids: {', '.join(scored) or 'none'}")
     _print_rejections(batch.rejections)
     click.echo(f"\nread {batch.read:,} · valid {batch.valid:,} · rejected {batch.rejected:,}")
 
