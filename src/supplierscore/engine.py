@@ -28,7 +28,7 @@ from typing import Any
 
 from supplierscore import __version__
 from supplierscore import ruleset as rs
-from supplierscore.bids import Batch, FileSummary, Rejection, Tender
+from supplierscore.bids import Batch, FileSummary, Rejection, Tender, paused_gc
 from supplierscore.compile import (
     ONE,
     ZERO,
@@ -451,12 +451,13 @@ def score(
     rejections: list[Rejection] = list(batch.rejections) if isinstance(batch, Batch) else []
     rows: list[Row] = []
     breakdown: list[BreakdownRow] = []
-    for tender in sorted(tenders, key=lambda t: t.id):
-        tender_rows, tender_breakdown = score_tender(tender, ruleset)
-        rows += tender_rows
-        breakdown += tender_breakdown
-        if progress is not None:
-            progress(len(tender.bids))
+    with paused_gc():
+        for tender in sorted(tenders, key=lambda t: t.id):
+            tender_rows, tender_breakdown = score_tender(tender, ruleset)
+            rows += tender_rows
+            breakdown += tender_breakdown
+            if progress is not None:
+                progress(len(tender.bids))
     scored = sum(1 for row in rows if row.eligible)
     rejected = batch.rejected if isinstance(batch, Batch) else 0
     counts = Counts(len(rows) + rejected, scored, len(rows) - scored, rejected)

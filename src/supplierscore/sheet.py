@@ -43,7 +43,7 @@ import orjson
 import polars as pl
 import xlsxwriter
 
-from supplierscore.bids import Rejection
+from supplierscore.bids import Rejection, paused_gc
 from supplierscore.errors import OutputError, UsageError
 
 
@@ -220,7 +220,8 @@ def _dispatch(
         raise UsageError(f"cannot write {target.suffix or 'a file without extension'}: use {known}")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        return writer(payload, target)
+        with paused_gc():  # tables of millions of cells hold no cycles
+            return writer(payload, target)
     except OSError as error:
         raise OutputError(f"cannot write {target}: {error.strerror or error}", path=str(target)) from error
 

@@ -28,7 +28,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from supplierscore import ruleset as rs
-from supplierscore.bids import Chunk, FileSummary, InputBytes, Rejection, add_shares, plan_reading, read_chunk
+from supplierscore.bids import (
+    Chunk,
+    FileSummary,
+    InputBytes,
+    Rejection,
+    add_shares,
+    paused_gc,
+    plan_reading,
+    read_chunk,
+)
 from supplierscore.engine import metadata_for, score_tender
 from supplierscore.sheet import BreakdownRow, Counts, Metadata, Row, SheetWriter
 
@@ -138,8 +147,9 @@ def _score_in_worker(task: _Task) -> _ChunkDone:
 
 def _score_chunk(task: _Task, ruleset: rs.Ruleset) -> _ChunkDone:
     number, chunk, duplicates, workdir = task
-    batch = read_chunk(chunk, duplicates)
-    results = [(t.id, *score_tender(t, ruleset)) for t in sorted(batch.tenders, key=lambda t: t.id)]
+    with paused_gc():
+        batch = read_chunk(chunk, duplicates)
+        results = [(t.id, *score_tender(t, ruleset)) for t in sorted(batch.tenders, key=lambda t: t.id)]
     run = _save_run(workdir / f"run-{number:06d}.pickle", results) if results else None
     scored = sum(1 for _, rows, _ in results for row in rows if row.eligible)
     ineligible = sum(len(rows) for _, rows, _ in results) - scored
