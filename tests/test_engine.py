@@ -631,6 +631,16 @@ class TestMonotonicity:
         self, rules: dict[str, Any], document: dict[str, Any], data: st.DataObject
     ) -> None:
         """A cheaper offer stays eligible and scores at least as many points on every price criterion."""
+        target = data.draw(st.integers(min_value=0, max_value=len(rules["criteria"]) - 1))
+        price_method = data.draw(st.sampled_from(["price_proportional", "price_linear"]))
+        settings_ = (
+            {"zero_at": data.draw(ruleset_numbers("1.01", 4))} if price_method == "price_linear" else {}
+        )
+        kept = {k: v for k, v in rules["criteria"][target].items() if k not in ("field", "method")}
+        rules["criteria"][target] = {
+            **kept,
+            "method": {price_method: settings_},
+        }  # at least one price criterion
         index = data.draw(st.integers(min_value=0, max_value=len(document["bids"]) - 1))
         bid = document["bids"][index]
         tender_id = document["tender"]["id"]
@@ -815,12 +825,19 @@ class TestDeterministicFiles:
         assert files[0] == files[1]
 
     def test_the_example_batch_writes_identical_bytes_under_any_hash_seed(self, tmp_path: Path) -> None:
-        """The examples scored in two processes with different PYTHONHASHSEED: identical files."""
+        """The examples scored in two processes with different PYTHONHASHSEED: identical files. The
+        bundled ruleset gets a strict quality gate as well, so that each tender has several ineligible
+        bids whose order must not depend on hashing."""
+        strict = tmp_path / "strict.yaml"
+        text = default_ruleset_path().read_text(encoding="utf-8")
+        gate = '  - {id: strict-quality, field: quality.technical, op: ">=", value: 80}\n'
+        strict.write_text(text.replace("\ngates:\n", "\ngates:\n" + gate, 1), encoding="utf-8")
+        assert len(load_ruleset(strict).gates) == 2
         script = (
             "import sys\n"
             "from pathlib import Path\n"
-            "from supplierscore import read_bids, score, load_ruleset, default_ruleset_path\n"
-            "sheet = score(read_bids(sys.argv[2:]), load_ruleset(default_ruleset_path()))\n"
+            "from supplierscore import read_bids, score, load_ruleset\n"
+            "sheet = score(read_bids(sys.argv[3:]), load_ruleset(sys.argv[2]))\n"
             "for suffix in ('.json', '.csv', '.xlsx', '.parquet'):\n"
             "    sheet.write(Path(sys.argv[1]) / ('sheet' + suffix))\n"
         )
@@ -829,12 +846,13 @@ class TestDeterministicFiles:
             folder = tmp_path / seed
             env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT / "src")}
             env.pop("SOURCE_DATE_EPOCH", None)
-            subprocess.run(
-                [sys.executable, "-c", script, str(folder), *map(str, EXAMPLES)], check=True, env=env
-            )
+            command = [sys.executable, "-c", script, str(folder), str(strict), *map(str, EXAMPLES)]
+            subprocess.run(command, check=True, env=env)
             outputs.append({p.name: p.read_bytes() for p in sorted(folder.iterdir())})
         assert len(outputs[0]) == 8
         assert outputs[0] == outputs[1]
+        rows = json.loads(outputs[0]["sheet.json"])["rows"]
+        assert sum(1 for r in rows if not r["eligible"]) > 2 * len({r["tender_id"] for r in rows})
 
 
 # ---------------------------------------------------------------------------------------------------
