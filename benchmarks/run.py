@@ -7,7 +7,7 @@
 - **pipeline**: ``read_bids`` → ``score`` → ``ScoreSheet.write(.parquet)`` → ``ScoreSheet.write(.json)``,
   each stage timed (wall and CPU seconds) with the process's peak RSS after it. ``read_bids`` is split
   into *read + parse* and *validate* inside the same run by timing the reader's parsing functions
-  (``bids._prescan``, the first pass that reads, hashes and orjson-parses every line for tender ids, and
+  (``bids.plan_reading``, the first pass that reads, hashes and orjson-parses every line for tender ids, and
   ``bids._parse_line``, the Decimal-exact parse of each line); *validate* is the rest of ``read_bids``
   (schema validation with formats on, cross-field rules, rejections). There is no "build frame" stage:
   validated bids go straight to the exact integer-ratio scorer. *End to end* is read + score + Parquet
@@ -162,7 +162,7 @@ def child_naive(path: Path, check: Path) -> None:
 
 class _SplitTimer:
     """Wall and CPU seconds spent inside some functions of a module, counting only the outermost call
-    (``_prescan`` may call ``_parse_line`` for a line orjson refuses)."""
+    (``plan_reading`` may call ``_parse_line`` for a line orjson refuses)."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
@@ -198,7 +198,7 @@ def child_pipeline(path: Path, work: Path, check: Path) -> None:
 
     ruleset = load_ruleset(default_ruleset_path())
     split = _SplitTimer()
-    for name in ("_prescan", "_parse_line"):
+    for name in ("plan_reading", "_parse_line"):
         split.wrap(bids_module, name)
     _emit("start", peak_mib=_peak_mib())
     with _timed("read_bids") as extra:
@@ -958,7 +958,7 @@ def _render(
         "  baselines, same file, same run",
         *(_row_text(b) for b in (floor, bare, naive, parse_check)),
         "",
-        "  1 time inside bids._prescan (first pass: read, SHA-256, orjson for tender ids) and",
+        "  1 time inside bids.plan_reading (first pass: read, SHA-256, orjson for tender ids) and",
         "    bids._parse_line (Decimal-exact JSON) during read_bids; peak RSS: read_bids' own (one pass)",
         "  2 the rest of read_bids: schema validation (formats on), cross-field rules, rejections",
         "  3 the pipeline process's read + score + Parquet; peak RSS taken before its JSON stage",
