@@ -109,7 +109,8 @@ def _number(value: Any) -> Decimal | None:
 
 
 def _comparable(value: Any) -> Any:
-    """Numbers and decimal strings as exact numbers, dates and date-times as dates, else as given."""
+    """Numbers and decimal strings as exact numbers, dates as dates, date-times as instants, else as
+    given (MISSING and booleans included): how gates compare values and tie-breakers order them."""
     number = _number(value)
     if number is not None:
         return number
@@ -121,12 +122,15 @@ def _comparable(value: Any) -> Any:
 
 
 def _instant(text: str) -> date | datetime | None:
+    """A date, or a date-time with an offset as a UTC instant; None for anything else. A date-time
+    without an offset is not an instant (reading it as local time would differ from machine to machine)."""
     try:
         if len(text) == 10:
             return date.fromisoformat(text)
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return None if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _compare(op: str, left: Any, right: Any) -> bool:
@@ -404,8 +408,8 @@ def _cmp_breaker(breaker: rs.TieBreaker, a: _BidResult, b: _BidResult) -> int:
         right: Any = b.groups.get(breaker.group, Decimal(0))
     else:
         assert breaker.field is not None
-        left = _sort_value(resolve(breaker.field, a.bid, {}))
-        right = _sort_value(resolve(breaker.field, b.bid, {}))
+        left = _comparable(resolve(breaker.field, a.bid, {}))
+        right = _comparable(resolve(breaker.field, b.bid, {}))
         if left is MISSING or right is MISSING:
             return (left is MISSING) - (right is MISSING)
     try:
@@ -413,17 +417,6 @@ def _cmp_breaker(breaker: rs.TieBreaker, a: _BidResult, b: _BidResult) -> int:
     except TypeError:  # values of different kinds: compare their text, still a total order
         order = _cmp(str(left), str(right))
     return -order if breaker.order == "desc" else order
-
-
-def _sort_value(value: Any) -> Any:
-    if value is MISSING or isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        moment = _instant(value)
-        if isinstance(moment, datetime):
-            return moment
-    number = _number(value)
-    return value if number is None else number
 
 
 # ---------------------------------------------------------------------------------------------------
