@@ -33,7 +33,7 @@ def _peak_mib() -> float:
 
 
 def measure_ours(path: Path) -> dict[str, float]:
-    from supplierscore.bids import read_bids
+    from supplierscore.inputs import read_bids
 
     start = time.perf_counter()
     batch = read_bids([path])

@@ -129,7 +129,7 @@ def child_floor(path: Path) -> None:
 def child_parse(path: Path) -> None:
     """``bids.parse_json`` of every line (Decimal numbers, duplicate-key check), documents dropped as in
     the floor."""
-    from supplierscore.bids import parse_json
+    from supplierscore.inputs import parse_json
 
     with _timed("parse_json") as extra:
         extra["bids"] = sum(len(parse_json(line)["bids"]) for line in _lines(path))
@@ -193,7 +193,7 @@ class _SplitTimer:
 
 def child_pipeline(path: Path, work: Path, check: Path) -> None:
     """read_bids → score → (check file, untimed) → Parquet → JSON, one event per stage."""
-    from supplierscore import bids as bids_module
+    from supplierscore import inputs as bids_module
     from supplierscore import default_ruleset_path, load_ruleset, read_bids, score
 
     ruleset = load_ruleset(default_ruleset_path())
@@ -247,9 +247,9 @@ def child_stream(path: Path, work: Path) -> None:
     from supplierscore import default_ruleset_path, load_ruleset
 
     try:
-        from supplierscore.stream import score_stream
+        from supplierscore.engine._stream import score_stream
     except ImportError:
-        _emit("unavailable", reason="supplierscore.stream.score_stream not found")
+        _emit("unavailable", reason="supplierscore.engine._stream.score_stream not found")
         return
     ruleset = load_ruleset(default_ruleset_path())
     with _timed("stream") as extra:

@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from supplierscore import audit
-from supplierscore.bids import InputBytes, read_bids
+from supplierscore.inputs import InputBytes, read_bids
 from supplierscore.engine import score
 from supplierscore.ruleset import Ruleset, default_ruleset_path, load_ruleset
 

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from supplierscore import audit
 from supplierscore.audit import AuditLog, Verification, canonical, record_hash
-from supplierscore.bids import InputBytes, read_bids
+from supplierscore.inputs import InputBytes, read_bids
 from supplierscore.cli import main
 from supplierscore.engine import score
 from supplierscore.errors import AuditError, UsageError

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from supplierscore import sheet as sheet_module
-from supplierscore.bids import Rejection
+from supplierscore.inputs import Rejection
 from supplierscore.errors import OutputError, UsageError
 from supplierscore.sheet import (
     BreakdownRow,

@@ -18,7 +18,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+unknown"
 
-from supplierscore.bids import Batch, Rejection, Tender, read_bids, read_documents
+from supplierscore.inputs import Batch, Rejection, Tender, read_bids, read_documents
 from supplierscore.engine import score
 from supplierscore.errors import (
     AuditError,

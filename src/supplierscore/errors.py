@@ -10,7 +10,7 @@ prints and a service can return as JSON, so no traceback ever reaches a user for
     ├── OutputError       a score sheet or file that cannot be written        (CLI exit 2)
     └── AuditError        an audit log that fails verification or cannot be appended (CLI exit 3)
 
-A bid that fails validation is not an exception: it becomes a :class:`supplierscore.bids.Rejection`,
+A bid that fails validation is not an exception: it becomes a :class:`supplierscore.inputs.Rejection`,
 because one bad bid must never stop the others from being scored.
 """
 

@@ -61,7 +61,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from supplierscore import __version__
-from supplierscore.bids import Batch, InputBytes, read_bids
+from supplierscore.inputs import Batch, InputBytes, read_bids
 from supplierscore.engine import score
 from supplierscore.errors import AuditError, UsageError
 from supplierscore.ruleset import Ruleset, ruleset_from_canonical
@@ -768,7 +768,7 @@ class AuditLog:
     ) -> Appended:
         """Store the run's inputs, ruleset and sheet as objects and append its record (and a checkpoint).
 
-        ``batch`` must come from :func:`~supplierscore.bids.read_bids`: its files' digests say which bytes
+        ``batch`` must come from :func:`~supplierscore.inputs.read_bids`: its files' digests say which bytes
         were scored. Files are read again from their paths and must still have those digests; inputs
         held in memory (standard input) are passed in ``inputs`` under the name the batch gives them.
         ``options`` are the command-line options that affect scoring, recorded as given. ``sheet_bytes``

@@ -25,12 +25,12 @@ from typing import Any, TypeVar
 import click
 
 from supplierscore import __version__, audit
-from supplierscore.bids import STDIN, Batch, InputBytes, Rejection, read_bids
+from supplierscore.inputs import STDIN, Batch, InputBytes, Rejection, read_bids
 from supplierscore.engine import score, source_date
 from supplierscore.errors import AuditError, SupplierScoreError, UsageError
 from supplierscore.ruleset import Ruleset, default_ruleset_path, load_ruleset, summarize
 from supplierscore.sheet import STREAMABLE, Row, ScoreSheet, write_rejections
-from supplierscore.stream import DEFAULT_CHUNK_LINES, score_stream
+from supplierscore.engine._stream import DEFAULT_CHUNK_LINES, score_stream
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -2,11 +2,11 @@
 
 For each tender: the **gates** decide which bids are eligible (an ineligible bid gets its reasons and no
 points, and takes no part in the lowest price); each **criterion** maps its input to an exact fraction
-(:mod:`supplierscore.compile`), times the **evidence** factor; then points are rounded once.
+(:mod:`supplierscore.engine._methods`), times the **evidence** factor; then points are rounded once.
 
 Why the arithmetic is exact: every input is a decimal (``Decimal``, int or decimal string), so every
 fraction, factor and weight is a rational number, carried as a pair of unbounded Python integers
-(:data:`~supplierscore.compile.Ratio`), so ``weight × fraction × factor`` has no error at all, however
+(:data:`~supplierscore.engine._methods.Ratio`), so ``weight × fraction × factor`` has no error at all, however
 long its decimal expansion. Only then is it rounded, once, by integer arithmetic on numerator and
 denominator (:func:`round_points`), in the ruleset's mode. Totals and group subtotals are sums of the
 rounded points, so a sheet always adds up as printed.
@@ -28,8 +28,8 @@ from typing import Any
 
 from supplierscore import __version__
 from supplierscore import ruleset as rs
-from supplierscore.bids import Batch, FileSummary, Rejection, Tender, paused_gc
-from supplierscore.compile import (
+from supplierscore.inputs import Batch, FileSummary, Rejection, Tender, paused_gc
+from supplierscore.engine._methods import (
     ONE,
     ZERO,
     CompiledCriterion,
@@ -434,7 +434,7 @@ def score(
     """Score every valid bid in ``batch`` under ``ruleset`` and rank them within each tender.
 
     ``batch`` is what :func:`supplierscore.read_bids` returns (its rejections and counts go into the
-    sheet), or any iterable of :class:`~supplierscore.bids.Tender`. ``input_sha256`` overrides the input
+    sheet), or any iterable of :class:`~supplierscore.inputs.Tender`. ``input_sha256`` overrides the input
     digest (by default, derived from the input files' digests, in any order). ``progress``, when given,
     is called with the number of bids of each tender once it is scored. ``created_at`` is recorded as
     given: a sheet holds no wall-clock time of its own, so that a run can be replayed byte for byte

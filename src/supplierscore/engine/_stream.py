@@ -1,7 +1,7 @@
 """Scoring a batch of any size in constant memory: read in chunks, score, merge, write piece by piece.
 
 A tender is one NDJSON line, so reading ``chunk_lines`` lines at a time never splits one
-(:func:`supplierscore.bids.plan_reading` finds where chunks start, and the tender ids used twice, in one
+(:func:`supplierscore.inputs.plan_reading` finds where chunks start, and the tender ids used twice, in one
 fast pass). Chunks are read, validated and scored in parallel, one process per core; each chunk's
 tenders are stored, sorted by tender id, in a run file of their own. The run files are then merged (a
 k-way merge, as in an external sort) into the sheet's order and written by a
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from supplierscore import ruleset as rs
-from supplierscore.bids import (
+from supplierscore.inputs import (
     Chunk,
     FileSummary,
     InputBytes,

@@ -43,7 +43,7 @@ import orjson
 import polars as pl
 import xlsxwriter
 
-from supplierscore.bids import Rejection, paused_gc
+from supplierscore.inputs import Rejection, paused_gc
 from supplierscore.errors import OutputError, UsageError
 
 
