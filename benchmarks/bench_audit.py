@@ -38,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from generate import write_batch  # noqa: E402
 
 from supplierscore import audit  # noqa: E402
-from supplierscore.inputs import read_bids  # noqa: E402
 from supplierscore.engine import score  # noqa: E402
+from supplierscore.inputs import read_bids  # noqa: E402
 from supplierscore.ruleset import Ruleset, default_ruleset_path, load_ruleset  # noqa: E402
 
 EXAMPLES = ROOT / "examples" / "tenders.ndjson"

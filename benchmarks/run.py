@@ -193,8 +193,8 @@ class _SplitTimer:
 
 def child_pipeline(path: Path, work: Path, check: Path) -> None:
     """read_bids → score → (check file, untimed) → Parquet → JSON, one event per stage."""
-    from supplierscore import inputs as bids_module
     from supplierscore import default_ruleset_path, load_ruleset, read_bids, score
+    from supplierscore import inputs as bids_module
 
     ruleset = load_ruleset(default_ruleset_path())
     split = _SplitTimer()
@@ -247,9 +247,9 @@ def child_stream(path: Path, work: Path) -> None:
     from supplierscore import default_ruleset_path, load_ruleset
 
     try:
-        from supplierscore.engine._stream import score_stream
+        from supplierscore.engine import score_stream
     except ImportError:
-        _emit("unavailable", reason="supplierscore.engine._stream.score_stream not found")
+        _emit("unavailable", reason="supplierscore.engine.score_stream not found")
         return
     ruleset = load_ruleset(default_ruleset_path())
     with _timed("stream") as extra:

@@ -25,8 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from supplierscore import audit
-from supplierscore.inputs import InputBytes, read_bids
 from supplierscore.engine import score
+from supplierscore.inputs import InputBytes, read_bids
 from supplierscore.ruleset import Ruleset, default_ruleset_path, load_ruleset
 
 CREATED_AT = "2026-01-01T00:00:00Z"

@@ -30,10 +30,10 @@ from hypothesis import strategies as st
 
 from supplierscore import audit
 from supplierscore.audit import AuditLog, Verification, canonical, record_hash
-from supplierscore.inputs import InputBytes, read_bids
 from supplierscore.cli import main
 from supplierscore.engine import score
 from supplierscore.errors import AuditError, UsageError
+from supplierscore.inputs import InputBytes, read_bids
 from supplierscore.ruleset import Ruleset, default_ruleset_path, load_ruleset, ruleset_from_canonical
 from tests.audit_worker import tender_line
 from tests.strategies import tender_documents
@@ -648,7 +648,7 @@ class TestReplay:
     ) -> None:
         log = AuditLog(tmp_path / "a")
         run_into(log, [str(EXAMPLES / "tenders.ndjson")], ruleset)
-        monkeypatch.setattr(audit, "__version__", "9.9.9")
+        monkeypatch.setattr("supplierscore.audit._log.__version__", "9.9.9")
         (result,) = log.replay()
         assert (
             result.warning is not None
@@ -670,7 +670,7 @@ class TestReplay:
             row.points["price"] += Decimal("0.01")
             return sheet
 
-        monkeypatch.setattr("supplierscore.audit.score", skewed)
+        monkeypatch.setattr("supplierscore.audit._log.score", skewed)
         (result,) = log.replay()
         assert not result.identical
         assert result.difference is not None

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from referencing import Registry, Resource
 
-from supplierscore.inputs import MAX_DEPTH, Batch, parse_json, read_bids, read_documents, schema_errors
 from supplierscore.errors import UsageError
+from supplierscore.inputs import MAX_DEPTH, Batch, parse_json, read_bids, read_documents, schema_errors
 from supplierscore.resources import load_schema
 from tests.strategies import any_bids, bids, mutated_bids, tender_documents
 

@@ -148,7 +148,7 @@ def one(refused: Callable[..., list[Problem]]) -> Callable[[str], Problem]:
 def fake_fields(monkeypatch: pytest.MonkeyPatch) -> None:
     """Derive the known fields from the small schemas above instead of the bundled ones."""
     catalog = rs._Catalog.from_schemas(FAKE_BID_SCHEMA, FAKE_TENDER_SCHEMA)
-    monkeypatch.setattr(rs, "_catalog", lambda: catalog)
+    monkeypatch.setattr("supplierscore.ruleset._rules._catalog", lambda: catalog)
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,8 @@ from xml.etree import ElementTree
 import polars as pl
 import pytest
 
-from supplierscore import sheet as sheet_module
-from supplierscore.inputs import Rejection
 from supplierscore.errors import OutputError, UsageError
+from supplierscore.inputs import Rejection
 from supplierscore.sheet import (
     BreakdownRow,
     Counts,
@@ -28,6 +27,7 @@ from supplierscore.sheet import (
     neutralise,
     write_rejections,
 )
+from supplierscore.sheet import _xlsx as sheet_module
 
 HYPERLINK = '=HYPERLINK("http://x")'
 HOSTILE_NAMES = {

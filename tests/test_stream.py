@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from supplierscore import default_ruleset_path, load_ruleset, read_bids, score
-from supplierscore.inputs import iter_batches
+from supplierscore.engine import score_stream
 from supplierscore.errors import UsageError
-from supplierscore.engine._stream import score_stream
+from supplierscore.inputs import iter_batches
 from tests.strategies import tender_documents
 
 ROOT = Path(__file__).parent.parent

@@ -18,7 +18,6 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+unknown"
 
-from supplierscore.inputs import Batch, Rejection, Tender, read_bids, read_documents
 from supplierscore.engine import score
 from supplierscore.errors import (
     AuditError,
@@ -28,6 +27,7 @@ from supplierscore.errors import (
     SupplierScoreError,
     UsageError,
 )
+from supplierscore.inputs import Batch, Rejection, Tender, read_bids, read_documents
 from supplierscore.ruleset import Ruleset, default_ruleset_path, load_ruleset
 from supplierscore.sheet import ScoreSheet
 

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from supplierscore import ruleset as rs
+from supplierscore.engine._run import metadata_for
+from supplierscore.engine._tender import score_tender
 from supplierscore.inputs import (
     Chunk,
     FileSummary,
@@ -38,7 +40,6 @@ from supplierscore.inputs import (
     plan_reading,
     read_chunk,
 )
-from supplierscore.engine import metadata_for, score_tender
 from supplierscore.sheet import BreakdownRow, Counts, Metadata, Row, SheetWriter
 
 DEFAULT_CHUNK_LINES = 1000
