@@ -253,9 +253,16 @@ def _map_bid(
         report.not_bids.append(NotBid(release.source, release.line, tender_id, bid_id, pointer, str(status)))
         file.not_bids += 1
         return
-    if norm in DISQUALIFIED:
-        problems.append((f"{pointer}/status", f'the publisher gave the bid the status "{status}"'))
-    elif norm is not None and norm not in SCORED:
+    if norm in DISQUALIFIED:  # the publisher's verdict is the one reason given
+        reason = f'the publisher gave the bid the status "{status}"'
+        rejections.append(
+            ImportRejection(
+                release.source, release.line, index, tender_id, bid_id, f"{pointer}/status", reason
+            )
+        )
+        file.rejected += 1
+        return
+    if norm is not None and norm not in SCORED:
         report.unknown_statuses[str(status)] += 1
     if lot_problem:
         problems.append(lot_problem)
@@ -366,8 +373,9 @@ def _supplier(
     identifier = party.get("identifier") if isinstance(party.get("identifier"), dict) else None
     if identifier is None and isinstance(reference.get("identifier"), dict):
         identifier = reference["identifier"]
-    scheme_id = None
+    scheme_id = bare_id = None
     if identifier is not None and _text(identifier.get("id")) is not None:
+        bare_id = _text(identifier.get("id"))
         scheme = _text(identifier.get("scheme"))
         scheme_id = f"{scheme}-{_text(identifier.get('id'))}" if scheme else _text(identifier.get("id"))
     supplier_id = party_id or scheme_id
@@ -396,7 +404,7 @@ def _supplier(
             supplier["size"] = SIZES[scale]
         else:
             report.sizes_left_out[scale] += 1
-    keys = tuple(k for k in dict.fromkeys((supplier_id, party_id, scheme_id)) if k is not None)
+    keys = tuple(k for k in dict.fromkeys((supplier_id, party_id, scheme_id, bare_id)) if k is not None)
     return supplier, where, keys
 
 

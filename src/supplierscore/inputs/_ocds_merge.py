@@ -1,8 +1,9 @@
 """The data OCDS has no per-bid place for: a supplier register and the evaluation panel's marks.
 
 **Supplier register** (``--suppliers``), CSV or JSON, keyed by ``supplier_id``: the party id OCDS gives,
-or the ``scheme-id`` of its identifier (``UA-EDR-40133709``); either matches. It supplies ``ownership``,
-``workforce``, ``certifications``, ``languages`` and ``size`` to every bid of that supplier.
+the ``scheme-id`` of its identifier (``UA-EDR-40133709``) or the identifier's id alone; any matches.
+It supplies ``ownership``, ``workforce``, ``certifications``, ``languages`` and ``size`` to every bid of
+that supplier (a register's ``size`` settles what OCDS's ``sme`` leaves open).
 
 - CSV: one row per supplier; columns named by field path as in a bid (``ownership.immigrant``,
   ``workforce.employees``, ``workforce.living_wage``, ``size``), ``languages`` as tags separated by ``;``,

@@ -147,7 +147,7 @@ class ImportReport:
         for name, part in (("supplier register", self.register), ("panel marks", self.marks)):
             if part is not None:
                 missing = sum(part["bids_without_entry"].values())
-                out.append(f"  {name} {part['source']}: {missing:,} imported bid(s) without an entry")
+                out.append(f"  {name} {part['source']}: {missing:,} bid(s) without an entry")
         if self.unmapped:
             out.append(f"  fields with no mapping: {', '.join(sorted(self.unmapped))}")
         out.extend(f"  note: {note}" for note in self.notes)
