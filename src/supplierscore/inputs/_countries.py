@@ -7,6 +7,7 @@ publishers write in their own language (ProZorro writes ``Україна``). A n
 
 from __future__ import annotations
 
+import functools
 import gettext
 from functools import cache
 
@@ -20,7 +21,12 @@ def country_code(value: object) -> str | None:
     """The ISO 3166-1 alpha-2 code a country name or code stands for, or None when unknown."""
     if not isinstance(value, str) or not value.strip():
         return None
-    text = value.strip()
+    return _code(value.strip())
+
+
+@functools.lru_cache(maxsize=4096)
+def _code(text: str) -> str | None:
+    """Cached: a package names few countries, and pycountry's lookup scans every country."""
     try:
         return str(pycountry.countries.lookup(text).alpha_2)
     except LookupError:

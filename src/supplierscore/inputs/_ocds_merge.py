@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import hashlib
 import io
 import os
@@ -241,10 +242,31 @@ def _register_from_json(data: Any, source: str) -> dict[str, dict[str, Any]]:
 
 def _cell(path: tuple[str, ...], cell: str, source: str, number: int, column: str) -> Any:
     """A CSV cell as the bid schema's type for the field it names."""
+    kind = _kind(path, source, column)
+    text = cell.strip()
+    where = f"{source} row {number}, column {column}"
+    if kind == "list":
+        return [part.strip() for part in text.split(";") if part.strip()]
+    if kind == "boolean":
+        if text.lower() in _TRUE | _FALSE:
+            return text.lower() in _TRUE
+        raise UsageError(f"{where}: {text!r} is not true or false", path=source)
+    if kind == "count":
+        if text.isdigit():
+            return int(text)
+        raise UsageError(f"{where}: {text!r} is not a whole number", path=source)
+    if kind == "number":
+        return _number(text, source, number, column)
+    return text
+
+
+@functools.cache
+def _kind(path: tuple[str, ...], source: str, column: str) -> str:
+    """What a column holds, from the bid schema: list, boolean, count, number or text (once a column)."""
     if path[0] not in REGISTER_FIELDS:
         raise UsageError(f"{source} column {column}: {_unknown(path[0], REGISTER_FIELDS)}", path=source)
     if path == ("size",):
-        return cell.strip()
+        return "text"
     node: Any = load_schema("bid.schema.json")["properties"][path[0]]
     for step in path[1:]:
         node = node.get("items", node)
@@ -252,25 +274,16 @@ def _cell(path: tuple[str, ...], cell: str, source: str, number: int, column: st
         if step not in properties:
             raise UsageError(f"{source} column {column}: {_unknown(step, list(properties))}", path=source)
         node = properties[step]
-    text = cell.strip()
     kind = node.get("type") or node.get("$ref", "")
     if path[0] == "languages" or kind == "array" or path[-1] == "covers":
-        return [part.strip() for part in text.split(";") if part.strip()]
+        return "list"
     if kind == "boolean":
-        if text.lower() in _TRUE | _FALSE:
-            return text.lower() in _TRUE
-        raise UsageError(
-            f"{source} row {number}, column {column}: {text!r} is not true or false", path=source
-        )
+        return "boolean"
     if kind.endswith("/count"):
-        if text.isdigit():
-            return int(text)
-        raise UsageError(
-            f"{source} row {number}, column {column}: {text!r} is not a whole number", path=source
-        )
+        return "count"
     if kind.endswith("/percent") or kind == "number":
-        return _number(text, source, number, column)
-    return text
+        return "number"
+    return "text"
 
 
 def _number(text: str, source: str, number: int, column: str) -> Decimal:
