@@ -230,6 +230,8 @@ class TestShapes:
         ]
         assert tender.header["closing_date"] == "2026-05-09"
         assert imported.report.files[0].shape == "JSON Lines of releases"
+        [rejection] = imported.batch.rejections  # b0 is only in the first release, on line 1
+        assert (rejection.bid_id, rejection.line, rejection.path) == ("b0", 1, "/bids/details/1/value/amount")
 
     @pytest.mark.parametrize(("name", "shape"), [("release.json", "release"), ("record.json", "record")])
     def test_bare_release_and_record(self, name: str, shape: str) -> None:
@@ -247,6 +249,15 @@ class TestShapes:
         """OCDS is told from tender documents by its top-level keys."""
         assert all(looks_like_ocds(p) for p in DATA.iterdir())
         assert not looks_like_ocds(ROOT / "examples" / "tenders.ndjson")
+
+    def test_bad_ocid_rejects_every_bid_at_the_ocid(self, tmp_path: Path) -> None:
+        """An ocid that cannot be a tender id (a space in it) rejects the tender's bids, pointing at it."""
+        release = json.loads((DATA / "release.json").read_text())
+        release["ocid"] = "ocds-exmpl1 2026"
+        path = tmp_path / "release.json"
+        path.write_text(json.dumps(release))
+        [rejection] = import_ocds([path]).batch.rejections
+        assert rejection.path == "/ocid" and rejection.reason.startswith("tender header:")
 
     def test_not_ocds_is_a_usage_error(self) -> None:
         """A tender document read as OCDS is refused in one line."""

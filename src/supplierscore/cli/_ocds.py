@@ -59,8 +59,10 @@ def is_ocds(inputs: Sequence[str], from_format: str | None) -> bool:
         if STDIN in inputs:
             raise UsageError("OCDS is read from files: save standard input to a .json or .jsonl file first")
         return True
-    files = [p for p in _files(inputs)]
+    files = _files(inputs)
     found = [looks_like_ocds(p) for p in files]
+    if STDIN in inputs and any(found):
+        raise UsageError("standard input is read as tender documents and cannot join OCDS files: score apart")
     if any(found) and not all(found):
         ocds = ", ".join(str(p) for p, is_it in zip(files, found, strict=True) if is_it)
         raise UsageError(

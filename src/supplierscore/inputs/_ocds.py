@@ -132,6 +132,8 @@ def _expand(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
             found += sorted(p for p in path.iterdir() if p.suffix.lower() in (".json", ".jsonl", ".ndjson"))
         elif not path.exists():
             raise UsageError(f"input not found: {path}", path=str(path))
+        elif path.suffix.lower() not in (".json", ".jsonl", ".ndjson"):
+            raise UsageError(f"OCDS is read from .json, .jsonl or .ndjson files, not {path}", path=str(path))
         else:
             found.append(path)
     return found
@@ -174,12 +176,11 @@ def _releases(path: Path, file: OcdsFileReport, report: ImportReport) -> list[Re
         else:
             releases += _from_record(value, source, line, "", report)
     releases += _compile_loose(loose, report)
-    file.shape = (
-        ", ".join(sorted(shapes))
-        if path.suffix.lower() == ".json"
-        else "JSON Lines of "
-        + ", ".join(f"{shape}s" if n > 1 else shape for shape, n in sorted(shapes.items()))
-    )
+    plural = ", ".join(f"{shape}s" if n > 1 else shape for shape, n in sorted(shapes.items()))
+    file.shape = ", ".join(sorted(shapes)) if path.suffix.lower() == ".json" else f"JSON Lines of {plural}"
+    if not shapes:
+        file.shape = "empty"
+        report.notes.append(f"{source}: empty file, no releases or records")
     file.ocds_version = ", ".join(sorted(versions))
     return releases
 
@@ -189,7 +190,12 @@ def _parse(raw: bytes, source: str, line: int | None) -> Any:
         return _parse_line(raw.removeprefix(b"\xef\xbb\xbf"), offset=0)
     except _LineError as error:
         where = f"{source}:{line}" if line is not None else source
-        raise UsageError(f"{where} is not readable JSON: {error.reason}", path=source) from None
+        hint = (
+            " (a larger package can be read as JSON Lines of releases)"
+            if "over the limit" in error.reason
+            else ""
+        )
+        raise UsageError(f"{where} cannot be read: {error.reason}{hint}", path=source) from None
 
 
 def _shape(value: Any, source: str, line: int | None) -> tuple[str, str]:
@@ -266,13 +272,14 @@ def _compile(ocid: str, group: list[Release], report: ImportReport) -> Release:
         )
         return last
     ordered = sorted(group, key=lambda r: str(r.data.get("date", "")))
-    where: dict[str, str] = {}
+    where: dict[str, tuple[int | None, str]] = {}
     for release in ordered:
         for k, bid in enumerate(_details(release.data)):
             if isinstance(bid, dict) and bid.get("id") is not None:
-                where[str(bid["id"])] = f"{release.pointer}/bids/details/{k}"
+                where[str(bid["id"])] = (release.line, f"{release.pointer}/bids/details/{k}")
+    last = ordered[-1]
     pointers = {
-        k: where.get(str(bid.get("id")), f"{ordered[-1].pointer}/bids/details/{k}")
+        k: where.get(str(bid.get("id")), (last.line, f"{last.pointer}/bids/details/{k}"))
         for k, bid in enumerate(_details(merged))
         if isinstance(bid, dict)
     }
@@ -296,7 +303,6 @@ def _merger() -> Any:
 # Validation, with the rejections' paths taken back into the OCDS files
 
 _HEADER_FIELDS = {
-    "/id": "/id",
     "/title": "/title",
     "/closing_date": "/tenderPeriod/endDate",
     "/budget": "/value",
@@ -323,12 +329,12 @@ def _validate(mapped: list[Mapped], refused: list[ImportRejection], report: Impo
         assert r.index is not None, "every document is built well-formed, so only bids are rejected"
         origin = made.origins[r.index]
         path, reason = _translate(r.path, made, origin.pointer, origin.supplier, r.reason)
-        key = (made.source, made.line, origin.index)
+        key = (made.source, origin.line, origin.index)
         if key not in rejected_bids:
             rejected_bids.add(key)
             engine_rejected[made.source] += 1
         rejections.append(
-            Rejection(made.source, made.line, origin.index, r.tender_id, r.bid_id, path, reason)
+            Rejection(made.source, origin.line, origin.index, r.tender_id, r.bid_id, path, reason)
         )
     order = {f.source: n for n, f in enumerate(report.files)}
     rejections.sort(key=lambda r: (order.get(r.source, 0), r.line or 0, r.index or 0))
@@ -347,6 +353,8 @@ def _validate(mapped: list[Mapped], refused: list[ImportRejection], report: Impo
 
 def _translate(path: str, made: Mapped, bid: str, supplier: str, reason: str) -> tuple[str, str]:
     """A tender document's JSON Pointer as one into the OCDS file (and the reason, saying its source)."""
+    if path == "/tender/id":
+        return made.id_pointer, reason
     if path.startswith("/tender"):
         rest = path[len("/tender") :]
         for mine, theirs in _HEADER_FIELDS.items():

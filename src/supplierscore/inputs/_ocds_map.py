@@ -82,6 +82,7 @@ MAPPED = {
 class Origin:
     """Where one bid of a tender document came from in the OCDS file, for rejections and the register."""
 
+    line: int | None
     index: int
     pointer: str
     supplier: str
@@ -96,6 +97,7 @@ class Mapped:
     source: str
     line: int | None
     tender_pointer: str
+    id_pointer: str
     origins: list[Origin] = field(default_factory=list)
 
 
@@ -120,8 +122,8 @@ class Release:
     source: str
     line: int | None
     pointer: str
-    bid_pointers: dict[int, str] = field(default_factory=dict)
-    """For a release compiled from several, each bid's pointer in the release it last appeared in."""
+    bid_pointers: dict[int, tuple[int | None, str]] = field(default_factory=dict)
+    """For a release compiled from several, each bid's line and pointer in the release it last appeared in."""
 
 
 def map_release(
@@ -147,7 +149,11 @@ def map_release(
                     f"{ocid}/{lot_id}", tender, (lot, lot_pointer), data, parties, release, report
                 )
                 by_lot[lot_id] = Mapped(
-                    {"tender": header, "bids": []}, release.source, release.line, lot_pointer
+                    {"tender": header, "bids": []},
+                    release.source,
+                    release.line,
+                    lot_pointer,
+                    f"{lot_pointer}/id",
                 )
     else:
         by_lot[None] = Mapped(
@@ -155,13 +161,14 @@ def map_release(
             release.source,
             release.line,
             tender_pointer,
+            f"{release.pointer}/ocid",
         )
     file.tenders += len(by_lot)
     details = (data.get("bids") or {}).get("details") if isinstance(data.get("bids"), dict) else None
     for index, bid in enumerate(details if isinstance(details, list) else []):
-        pointer = release.bid_pointers.get(index, f"{release.pointer}/bids/details/{index}")
+        where = release.bid_pointers.get(index, (release.line, f"{release.pointer}/bids/details/{index}"))
         file.bids += 1
-        _map_bid(index, bid, pointer, ocid, by_lot, parties, release, file, report, rejections)
+        _map_bid(index, bid, where, ocid, by_lot, parties, release, file, report, rejections)
     return list(by_lot.values())
 
 
@@ -225,7 +232,7 @@ def _header(
 def _map_bid(
     index: int,
     bid: Any,
-    pointer: str,
+    where: tuple[int | None, str],
     ocid: str,
     by_lot: dict[str | None, Mapped],
     parties: dict[str, tuple[str, dict[str, Any]]],
@@ -234,11 +241,10 @@ def _map_bid(
     report: ImportReport,
     rejections: list[ImportRejection],
 ) -> None:
+    line, pointer = where
     if not isinstance(bid, dict):
         rejections.append(
-            ImportRejection(
-                release.source, release.line, index, ocid, None, pointer, "a bid must be an object"
-            )
+            ImportRejection(release.source, line, index, ocid, None, pointer, "a bid must be an object")
         )
         file.rejected += 1
         return
@@ -250,15 +256,13 @@ def _map_bid(
     status = bid.get("status")
     norm = re.sub(r"[\s_-]", "", status).casefold() if isinstance(status, str) else None
     if norm in NOT_BIDS:
-        report.not_bids.append(NotBid(release.source, release.line, tender_id, bid_id, pointer, str(status)))
+        report.not_bids.append(NotBid(release.source, line, tender_id, bid_id, pointer, str(status)))
         file.not_bids += 1
         return
     if norm in DISQUALIFIED:  # the publisher's verdict is the one reason given
         reason = f'the publisher gave the bid the status "{status}"'
         rejections.append(
-            ImportRejection(
-                release.source, release.line, index, tender_id, bid_id, f"{pointer}/status", reason
-            )
+            ImportRejection(release.source, line, index, tender_id, bid_id, f"{pointer}/status", reason)
         )
         file.rejected += 1
         return
@@ -297,13 +301,11 @@ def _map_bid(
         bid_out["supplier"] = supplier
     if problems or target is None:
         for path, reason in problems:
-            rejections.append(
-                ImportRejection(release.source, release.line, index, tender_id, bid_id, path, reason)
-            )
+            rejections.append(ImportRejection(release.source, line, index, tender_id, bid_id, path, reason))
         file.rejected += 1
         return
     target.document["bids"].append(bid_out)
-    target.origins.append(Origin(index, pointer, supplier_pointer, keys))
+    target.origins.append(Origin(line, index, pointer, supplier_pointer, keys))
 
 
 def _lot_of(
