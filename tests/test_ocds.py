@@ -230,6 +230,7 @@ class TestShapes:
         ]
         assert tender.header["closing_date"] == "2026-05-09"
         assert imported.report.files[0].shape == "JSON Lines of releases"
+        assert imported.report.compiled == {str(JSONL): 1}
         [rejection] = imported.batch.rejections  # b0 is only in the first release, on line 1
         assert (rejection.bid_id, rejection.line, rejection.path) == ("b0", 1, "/bids/details/1/value/amount")
 

@@ -283,7 +283,7 @@ def _compile(ocid: str, group: list[Release], report: ImportReport) -> Release:
         for k, bid in enumerate(_details(merged))
         if isinstance(bid, dict)
     }
-    report.notes.append(f"{first.source}: ocid {ocid}: {len(group)} releases compiled into one (ocdsmerge)")
+    report.compiled[first.source] += 1
     return Release(merged, first.source, ordered[-1].line, ordered[-1].pointer, pointers)
 
 

@@ -86,6 +86,8 @@ class ImportReport:
     countries_not_recognised: Counter[str] = field(default_factory=Counter)
     sizes_left_out: Counter[str] = field(default_factory=Counter)
     joint_bids: list[dict[str, Any]] = field(default_factory=list)
+    compiled: Counter[str] = field(default_factory=Counter)
+    """Per file, how many ocids had several releases, compiled into one with ocdsmerge."""
     notes: list[str] = field(default_factory=list)
     register: dict[str, Any] | None = None
     marks: dict[str, Any] | None = None
@@ -113,6 +115,7 @@ class ImportReport:
             "countries_not_recognised": dict(sorted(self.countries_not_recognised.items())),
             "sizes_left_out": dict(sorted(self.sizes_left_out.items())),
             "joint_bids": self.joint_bids,
+            "compiled_with_ocdsmerge": dict(self.compiled),
             "register": self.register,
             "marks": self.marks,
             "notes": self.notes,
@@ -142,6 +145,8 @@ class ImportReport:
         if self.sizes_left_out:
             listed = ", ".join(f'"{c}" ×{n}' for c, n in sorted(self.sizes_left_out.items()))
             out.append(f"  supplier sizes left out: {listed}")
+        for source, count in self.compiled.items():
+            out.append(f"  {source}: {count:,} ocid(s) with several releases compiled into one (ocdsmerge)")
         if self.joint_bids:
             out.append(f"  joint bids (scored under their lead tenderer): {len(self.joint_bids):,}")
         for name, part in (("supplier register", self.register), ("panel marks", self.marks)):
