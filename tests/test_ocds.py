@@ -137,6 +137,14 @@ class TestMapping:
         assert "budget" not in north.header
         assert [b["id"] for b in tenders["ocds-old001-2016-7/2"].bids] == ["a3"]
 
+    @pytest.mark.parametrize(("bid_id", "amount"), [("a2", "1249999.999"), ("a4", "979999.123456")])
+    def test_amounts_with_three_to_six_decimals_are_rejected_in_a_cents_currency(
+        self, bid_id: str, amount: str
+    ) -> None:
+        """3 and 6 decimals in UAH: rejected as too many decimals, the reason quoting the exact digits."""
+        [rejection] = [r for r in import_ocds([OLD]).batch.rejections if r.bid_id == bid_id]
+        assert rejection.reason.startswith(f"{amount} has too many decimals")
+
     def test_unmapped_fields_are_counted(self) -> None:
         """A field the import does not use is named in the report."""
         assert import_ocds([LOTS]).report.unmapped["tender.procurementMethod"] == 1
