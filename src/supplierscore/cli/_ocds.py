@@ -25,7 +25,7 @@ def ocds_options(command: F) -> F:
                 "from_format",
                 type=click.Choice(["ocds"]),
                 help="Read INPUT as OCDS (release or record packages, releases, records, JSON Lines). "
-                "Detected without it when a .json/.jsonl file has releases, records or an ocid.",
+                "`score` detects it without --from: a .json/.jsonl file with releases, records or an ocid.",
             ),
             click.option(
                 "--suppliers",
