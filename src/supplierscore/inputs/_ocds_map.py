@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from supplierscore.inputs._countries import country_code
@@ -211,7 +211,7 @@ def _header(
         header["currency"] = currency
     amount = value.get("amount") if isinstance(value, dict) else None
     if amount is not None and not isinstance(amount, bool):
-        if isinstance(amount, Decimal | int) and Decimal(amount) in PLACEHOLDER_BUDGETS:
+        if _placeholder(amount):
             path = f"{value_pointer}/amount"
             report.placeholders.append(Placeholder(where.source, where.line, tender_id, path, str(amount)))
         elif isinstance(currency, str) and currency:
@@ -438,3 +438,11 @@ def _quoted(value: Any) -> str:
 
 def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _placeholder(amount: Any) -> bool:
+    """Whether a budget amount (a number, or a decimal string as some publishers write it) is 0 or 0.01."""
+    try:
+        return isinstance(amount, Decimal | int | str) and Decimal(str(amount)) in PLACEHOLDER_BUDGETS
+    except InvalidOperation:
+        return False
