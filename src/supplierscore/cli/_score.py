@@ -21,6 +21,7 @@ from supplierscore.cli._common import (
     print_rejections,
     reports_errors,
 )
+from supplierscore.cli._ocds import is_ocds, ocds_options, refuse_ocds_options, run_import
 from supplierscore.engine import DEFAULT_CHUNK_LINES, score, score_stream, source_date
 from supplierscore.errors import UsageError
 from supplierscore.inputs import STDIN, Batch, InputBytes, read_bids
@@ -70,6 +71,7 @@ from supplierscore.sheet import STREAMABLE, Row, ScoreSheet
     metavar="FILE",
     help="End the run with a checkpoint signed by this key (from `supplierscore audit keygen`).",
 )
+@ocds_options
 @reports_errors
 def score_command(
     inputs: Sequence[str],
@@ -80,6 +82,10 @@ def score_command(
     workers: int | None,
     audit_log: str | None,
     signing_key: str | None,
+    from_format: str | None,
+    suppliers: str | None,
+    marks: str | None,
+    report_path: str | None,
 ) -> None:
     """Validate, score and rank every bid in INPUT..., and write the score sheet to --out.
 
@@ -92,6 +98,8 @@ def score_command(
       supplierscore score examples/tenders.ndjson --out sheet.json --audit-log audit/
       supplierscore score bids.ndjson --out sheet.json --audit-log audit/ --signing-key audit.key
       supplierscore score year-2026.ndjson --out sheet.parquet --chunk-lines 2000
+      supplierscore score package.json --from ocds --suppliers register.csv --marks marks.csv \\
+        --report import.json --out sheet.xlsx
 
     A run with --audit-log keeps the whole sheet in memory (the log stores it); other large runs stream.
     """
@@ -102,12 +110,23 @@ def score_command(
     if audit_log:
         from supplierscore import audit  # only with --audit-log: it loads cryptography
     key = audit.load_signing_key(signing_key) if signing_key else None
+    ocds = is_ocds(inputs, from_format)
+    if not ocds:
+        refuse_ocds_options(suppliers, marks, report_path)
+    elif audit_log or chunk_lines:
+        raise UsageError(
+            "OCDS input is imported in memory, so --chunk-lines and --audit-log do not apply to it: "
+            "convert it with `supplierscore convert ... --from ocds --out docs.ndjson` and score that"
+        )
     ruleset = load_ruleset(rules_path or default_ruleset_path())
-    if chunk_lines or (not audit_log and _large(inputs, out)):
+    if ocds:
+        batch = run_import(inputs, suppliers, marks, report_path, quiet=quiet).batch
+    elif chunk_lines or (not audit_log and _large(inputs, out)):
         _score_streaming(inputs, ruleset, out, chunk_lines or DEFAULT_CHUNK_LINES, workers, quiet)
         return
     captured = [InputBytes("<stdin>", sys.stdin.buffer.read())] if audit_log and STDIN in inputs else []
-    batch = read_bids([captured[0] if item == STDIN and captured else item for item in inputs])
+    if not ocds:
+        batch = read_bids([captured[0] if item == STDIN and captured else item for item in inputs])
     sheet = score(batch, ruleset, progress=None if quiet else _progress_bar(batch), created_at=source_date())
     written = sheet.write(out)
     appended = None

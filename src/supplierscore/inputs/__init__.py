@@ -35,6 +35,15 @@ from supplierscore.inputs._batch import (
     Rejection,
     Tender,
 )
+from supplierscore.inputs._ocds import OcdsImport, import_ocds, looks_like_ocds
+from supplierscore.inputs._ocds_report import ImportReport, NotBid, OcdsFileReport, Placeholder
+from supplierscore.inputs._ocds_schema import (
+    BIDS_EXTENSION_URL,
+    OCDS_VERSION,
+    RELEASE_SCHEMA_URL,
+    release_package_schema,
+    release_schema,
+)
 from supplierscore.inputs._parse import parse_json
 from supplierscore.inputs._read import (
     Chunk,
@@ -50,24 +59,36 @@ from supplierscore.inputs._read import (
 from supplierscore.inputs._validate import schema_errors
 
 __all__ = [
+    "BIDS_EXTENSION_URL",
     "MAX_DEPTH",
     "MAX_LINE_BYTES",
+    "OCDS_VERSION",
+    "RELEASE_SCHEMA_URL",
     "STDIN",
     "SUPPORTED_SUFFIXES",
     "Batch",
     "Chunk",
     "FileSummary",
+    "ImportReport",
     "InputBytes",
+    "NotBid",
+    "OcdsFileReport",
+    "OcdsImport",
+    "Placeholder",
     "ReadPlan",
     "Rejection",
     "Tender",
     "add_shares",
+    "import_ocds",
     "iter_batches",
+    "looks_like_ocds",
     "parse_json",
     "paused_gc",
     "plan_reading",
     "read_bids",
     "read_chunk",
     "read_documents",
+    "release_package_schema",
+    "release_schema",
     "schema_errors",
 ]
