@@ -23,6 +23,8 @@ import orjson
 from supplierscore.errors import UsageError
 from supplierscore.inputs._batch import (
     _BOM,
+    MAX_BIDS,
+    MAX_ID_LENGTH,
     STDIN,
     SUPPORTED_SUFFIXES,
     Batch,
@@ -41,6 +43,7 @@ from supplierscore.inputs._validate import (
     _tender_currency,
     schema_errors,
 )
+from supplierscore.limits import MAX_REASON, clip, text_problem, value_problems
 
 # ---------------------------------------------------------------------------------------------------
 # Public entry points
@@ -322,7 +325,7 @@ def _quick_parse(raw: bytes) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         try:
-            return _parse_line(raw, offset=0)
+            return _parse_line(raw, offset=0)[0]
         except _LineError:
             return None
 
@@ -360,31 +363,59 @@ class _Collector:
 
     def _add_raw(self, summary: FileSummary, line_no: int, raw: bytes, *, offset: int) -> None:
         try:
-            document = _parse_line(raw, offset=offset)
+            document, out_of_bounds = _parse_line(raw, offset=offset)
         except _LineError as error:
             self.reject_line(summary, line_no, error.path, error.reason)
             return
-        self.add_document(summary, line_no, document)
+        self.add_document(summary, line_no, document, out_of_bounds)
 
     def reject_line(self, summary: FileSummary, line_no: int, path: str, reason: str) -> None:
         summary.read += 1
         summary.rejected += 1
-        self.batch.rejections.append(Rejection(summary.source, line_no, None, None, None, path, reason))
+        self.batch.rejections.append(
+            Rejection(
+                summary.source, line_no, None, None, None, clip(path, MAX_REASON), clip(reason, MAX_REASON)
+            )
+        )
 
-    def add_document(self, summary: FileSummary, line_no: int, document: Any) -> None:
-        """Validate one tender document: its header, then each bid, then the cross-field rules."""
+    def add_document(
+        self,
+        summary: FileSummary,
+        line_no: int,
+        document: Any,
+        out_of_bounds: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """Validate one tender document: its header, then each bid, then the cross-field rules.
+
+        ``out_of_bounds`` are the values the parser found out of bounds (found here when not given); a bid
+        holding one is rejected for it without further checks, and one in the header rejects every bid.
+        """
+        if out_of_bounds is None:
+            out_of_bounds = list(value_problems(document))
         bids = document.get("bids") if isinstance(document, dict) else None
         if not isinstance(bids, list):
             self.reject_line(summary, line_no, "", _not_a_document(document))
             return
-        header = document.get("tender")
-        tender_id = (
-            header.get("id") if isinstance(header, dict) and isinstance(header.get("id"), str) else None
-        )
-        header_problems = self._header_problems(document)
-        summary.read += len(bids)
+        tender_id = _shown_id(_tender_id(document))
+        if len(bids) > MAX_BIDS:
+            summary.read += len(bids)
+            summary.rejected += len(bids)
+            reason = (
+                f"{len(bids):,} bids in one tender, over the limit of {MAX_BIDS:,}: the tender is rejected "
+                "whole, without checking its bids one by one"
+            )
+            self.batch.rejections.append(
+                Rejection(summary.source, line_no, None, tender_id, None, "/bids", reason)
+            )
+            return
         bid_problems: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        outside = _sort_out_of_bounds(out_of_bounds, bid_problems)
+        header = document.get("tender")
+        header_problems = outside or self._header_problems(document)
+        summary.read += len(bids)
         for index, bid in enumerate(bids):
+            if index in bid_problems:  # a value out of bounds never reaches the validator
+                continue
             for pointer, reason in schema_errors(bid, "bid.schema.json"):
                 bid_problems[index].append((f"/bids/{index}{pointer}", reason))
         currency = _tender_currency(header) if not header_problems and isinstance(header, dict) else None
@@ -425,10 +456,6 @@ class _Collector:
         if tender_id in self.duplicates:
             reason = f'tender id "{tender_id}" appears more than once in the input; ids must be unique'
             problems.append(("/tender/id", reason))
-        if len(document["bids"]) > 1000:
-            problems.append(
-                ("/bids", f"{len(document['bids']):,} bids in one tender, over the limit of 1000")
-            )
         return problems
 
     def _reject_bid(
@@ -440,16 +467,50 @@ class _Collector:
         bid: Any,
         problems: list[tuple[str, str]],
     ) -> None:
-        bid_id = bid.get("id") if isinstance(bid, dict) and isinstance(bid.get("id"), str) else None
+        bid_id = _shown_id(bid.get("id") if isinstance(bid, dict) else None)
         summary.rejected += 1
         for path, reason in problems:
             self.batch.rejections.append(
-                Rejection(summary.source, line_no, index, tender_id, bid_id, path, reason)
+                Rejection(
+                    summary.source,
+                    line_no,
+                    index,
+                    tender_id,
+                    bid_id,
+                    clip(path, MAX_REASON),
+                    clip(reason, MAX_REASON),
+                )
             )
 
 
+def _shown_id(value: Any) -> str | None:
+    """An id as a rejection names it: valid Unicode text, cut to the longest valid id (an invalid id
+    is often the very thing rejected, and can be of any length)."""
+    if not isinstance(value, str) or text_problem(value) is not None:
+        return None
+    return clip(value, MAX_ID_LENGTH)
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and text_problem(value) is None
+
+
+def _sort_out_of_bounds(
+    found: list[tuple[str, str]], bid_problems: dict[int, list[tuple[str, str]]]
+) -> list[tuple[str, str]]:
+    """File each out-of-bounds value under its bid (``/bids/N/...``); return those outside any bid."""
+    outside = []
+    for pointer, reason in found:
+        steps = pointer.split("/", 3)
+        if len(steps) >= 3 and steps[1] == "bids" and steps[2].isdigit():
+            bid_problems[int(steps[2])].append((pointer, reason))
+        else:
+            outside.append((pointer, reason))
+    return outside
+
+
 def _duplicate_bid_ids(bids: list[Any], problems: dict[int, list[tuple[str, str]]]) -> None:
-    ids = [b.get("id") if isinstance(b, dict) and isinstance(b.get("id"), str) else None for b in bids]
+    ids = [b.get("id") if isinstance(b, dict) and _is_text(b.get("id")) else None for b in bids]
     seen = Counter(i for i in ids if i is not None)
     for index, bid_id in enumerate(ids):
         if bid_id is not None and seen[bid_id] > 1:
