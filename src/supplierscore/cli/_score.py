@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from collections import Counter
@@ -25,7 +26,7 @@ from supplierscore.engine import DEFAULT_CHUNK_LINES, score, score_stream, sourc
 from supplierscore.errors import UsageError
 from supplierscore.inputs import STDIN, Batch, InputBytes, read_bids
 from supplierscore.ruleset import Ruleset, default_ruleset_path, load_ruleset
-from supplierscore.sheet import STREAMABLE, Row, ScoreSheet
+from supplierscore.sheet import STREAMABLE, WRITERS, Row, ScoreSheet, check_output
 
 
 @click.command(name="score")
@@ -99,6 +100,8 @@ def score_command(
         raise UsageError("--signing-key signs an audit log checkpoint: give --audit-log DIR too")
     if audit_log and chunk_lines:
         raise UsageError("--audit-log stores the whole sheet, so it cannot stream: drop --chunk-lines")
+    check_output(out, WRITERS, inputs)  # before any work: a bad extension, or --out onto an input
+    _clean_up_on_signals()
     if audit_log:
         from supplierscore import audit  # only with --audit-log: it loads cryptography
     key = audit.load_signing_key(signing_key) if signing_key else None
@@ -129,6 +132,17 @@ def score_command(
             click.echo(f"audit: run {appended.run_id} appended to {audit_log} as seq {appended.seq}{signed}")
             click.echo(f"audit: head {appended.head} (keep it for `verify --expect-head`)")
     sys.exit(EXIT_REJECTED if batch.rejected else EXIT_OK)
+
+
+def _clean_up_on_signals() -> None:
+    """End the run as an exception would on SIGTERM and SIGHUP, so that temporary files are removed and
+    no half-written sheet is left (Python's default for them ends the process at once)."""
+
+    def stop(signum: int, _: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
 
 
 def _large(inputs: Sequence[str], out: str) -> bool:

@@ -18,7 +18,7 @@ from supplierscore.cli._common import (
     reports_errors,
 )
 from supplierscore.inputs import Batch, read_bids
-from supplierscore.sheet import write_rejections
+from supplierscore.sheet import check_output, write_rejections
 
 
 @click.command()
@@ -50,6 +50,8 @@ def validate(inputs: Sequence[str], out: str | None, output_format: str) -> None
       supplierscore validate examples/bad-bids.ndjson --out rejections.csv
       cat bids.ndjson | supplierscore validate - --format json
     """
+    if out:
+        check_output(out, (".json", ".csv"), inputs)  # before reading: never over an input
     batch = read_bids(inputs)
     if out:
         write_rejections(batch.rejections, Path(out))

@@ -21,8 +21,9 @@ import heapq
 import os
 import pickle
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -40,7 +41,7 @@ from supplierscore.inputs import (
     plan_reading,
     read_chunk,
 )
-from supplierscore.sheet import BreakdownRow, Counts, Metadata, Row, SheetWriter
+from supplierscore.sheet import STREAMABLE, BreakdownRow, Counts, Metadata, Row, SheetWriter, check_output
 
 DEFAULT_CHUNK_LINES = 1000
 """Lines (tenders) read and scored at a time: about 30,000 bids, a few hundred MiB at most."""
@@ -76,7 +77,8 @@ def score_stream(
     :data:`MAX_WORKERS`); merging and writing stay in this one. ``progress``, when given, is called after
     each chunk with the chunks done, the chunks in all, and the bids that chunk held.
     """
-    target = Path(out)
+    inputs = list(inputs)
+    target = check_output(out, STREAMABLE, inputs, action="stream")
     groups = tuple(ruleset.groups)
     criteria = tuple(c.id for c in ruleset.criteria)
     with tempfile.TemporaryDirectory(prefix="supplierscore-") as folder:
@@ -91,6 +93,8 @@ def score_stream(
         for number, done in enumerate(_run(tasks, ruleset, _worker_count(workers, len(tasks))), start=1):
             if done.run is not None:
                 runs.append(done.run)
+            if len(runs) >= MAX_RUNS:
+                runs = [_merge_runs(runs, workdir / f"merged-{number:06d}.pickle")]
             writer.add_rejections(done.rejections)
             totals = _add(totals, done.counts)
             add_shares(files, done.files)
@@ -105,6 +109,10 @@ def score_stream(
 
 
 MAX_WORKERS = 8
+
+MAX_RUNS = 64
+"""Run files kept apart at most; more are merged into one, so the temporary files (and the files open at
+the final merge) stay few however many chunks a batch has."""
 
 
 def _worker_count(asked: int | None, tasks: int) -> int:
@@ -135,7 +143,13 @@ def _run(tasks: list[_Task], ruleset: rs.Ruleset, workers: int) -> Iterator[_Chu
             yield _score_chunk(task, ruleset)
         return
     with ProcessPoolExecutor(workers, initializer=_load_ruleset, initargs=(ruleset.canonical_json,)) as pool:
-        yield from pool.map(_score_in_worker, tasks)
+        pending: deque[Future[_ChunkDone]] = deque()
+        for task in tasks:  # a few chunks ahead at most, so that few run files wait to be merged
+            pending.append(pool.submit(_score_in_worker, task))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _load_ruleset(canonical: bytes) -> None:
@@ -167,6 +181,17 @@ def _save_run(path: Path, results: list[_Result]) -> Path:
     with path.open("wb") as out:
         for result in results:
             pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _merge_runs(runs: list[Path], path: Path) -> Path:
+    """Merge run files into one, in tender id order, and delete them (a pass of an external sort):
+    however many chunks a batch has, at most :data:`MAX_RUNS` run files wait at once."""
+    with path.open("wb") as out:
+        for result in heapq.merge(*(_load_run(run) for run in runs), key=lambda r: r[0]):
+            pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+    for run in runs:
+        run.unlink()
     return path
 
 

@@ -25,6 +25,8 @@ from supplierscore.inputs._batch import (
     _BOM,
     MAX_BIDS,
     MAX_ID_LENGTH,
+    MAX_LINE_BYTES,
+    MAX_STDIN_BYTES,
     STDIN,
     SUPPORTED_SUFFIXES,
     Batch,
@@ -34,6 +36,7 @@ from supplierscore.inputs._batch import (
     Tender,
     _LineError,
 )
+from supplierscore.inputs._lines import bounded_lines, not_regular, read_bounded, too_long
 from supplierscore.inputs._parse import _parse_line
 from supplierscore.inputs._validate import (
     _bid_rule_errors,
@@ -155,17 +158,16 @@ def _plan_file(
     offset = lines = 0
     with _open(name, source) as stream:
         if _is_single_document(name):
-            whole = stream.read()
-            digest.update(whole)
-            ids.append(_tender_id(_quick_parse(whole.removeprefix(_BOM))))
-            offset, lines = len(whole), int(bool(whole.strip()))
+            whole, offset = read_bounded(stream, digest)
+            if offset <= MAX_LINE_BYTES:
+                ids.append(_tender_id(_quick_parse(whole.removeprefix(_BOM))))
+            lines = int(bool(whole.strip()))
         else:
-            for number, raw in enumerate(stream, start=1):
-                digest.update(raw)
-                offset += len(raw)
-                if raw.strip():
-                    lines += 1
+            for number, (raw, length) in enumerate(bounded_lines(stream, digest), start=1):
+                offset += length
+                if raw.strip() and length <= MAX_LINE_BYTES:
                     ids.append(_tender_id(_quick_parse(raw.removeprefix(_BOM) if number == 1 else raw)))
+                lines += bool(raw.strip())
                 if chunk_lines and number % chunk_lines == 0 and stream.peek(1):
                     starts.append((offset, number + 1))
     path, data = (None, source) if isinstance(source, bytes) else (str(source), None)
@@ -202,11 +204,11 @@ def read_chunk(chunk: Chunk, duplicates: frozenset[str] = frozenset()) -> Batch:
         try:
             stream.seek(chunk.offset)
             if _is_single_document(chunk.source):
-                collector.read_single(stream.read())
+                collector.read_single(*read_bounded(stream))
             else:
                 offset = chunk.offset
-                for line_no, raw in enumerate(stream, start=chunk.first_line):
-                    offset = collector.read_line(line_no, raw, offset)
+                for line_no, (raw, length) in enumerate(bounded_lines(stream), start=chunk.first_line):
+                    offset = collector.read_line(line_no, raw, offset, length)
                     if chunk.lines is not None and line_no + 1 >= chunk.first_line + chunk.lines:
                         break
         except OSError as error:
@@ -278,14 +280,24 @@ def _expand_inputs(
             continue
         text = os.fspath(item)
         if text == STDIN:
-            resolved.append(("<stdin>", (stdin if stdin is not None else sys.stdin.buffer).read()))
+            data = (stdin if stdin is not None else sys.stdin.buffer).read(MAX_STDIN_BYTES + 1)
+            if len(data) > MAX_STDIN_BYTES:
+                raise UsageError(
+                    f"standard input is over {MAX_STDIN_BYTES // 2**30} GiB: save it to a file and name "
+                    "the file (files of any size are read piece by piece)"
+                )
+            resolved.append(("<stdin>", data))
             continue
         path = Path(text)
         if path.is_dir():
-            found = sorted(
-                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-            )
-            resolved.extend((str(p), p) for p in found)
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+            for entry in found:
+                kind = not_regular(entry)
+                if kind == "a folder":
+                    continue
+                if kind is not None:
+                    raise UsageError(f"input {entry} is {kind}, not a regular file: move it out of {text}")
+                resolved.append((str(entry), entry))
             continue
         if not path.exists():
             raise UsageError(f"input not found: {text}", path=text)
@@ -295,6 +307,9 @@ def _expand_inputs(
                 f"use {', '.join(SUPPORTED_SUFFIXES)}",
                 path=text,
             )
+        kind = not_regular(path)
+        if kind is not None:
+            raise UsageError(f"input {text} is {kind}, not a regular file, so it may never end", path=text)
         if not os.access(path, os.R_OK):
             raise UsageError(f"input cannot be read (permission denied): {text}", path=text)
         resolved.append((text, path))
@@ -343,18 +358,26 @@ class _Collector:
         self.batch.files.append(self.summary)
         return self.summary
 
-    def read_single(self, data: bytes) -> None:
-        """Read a ``.json`` file: one tender document, a BOM allowed."""
+    def read_single(self, data: bytes, length: int | None = None) -> None:
+        """Read a ``.json`` file: one tender document, a BOM allowed; ``length`` is the file's size
+        when ``data`` holds only its first bytes (:func:`read_bounded`)."""
         assert self.summary is not None
+        if length is not None and length > MAX_LINE_BYTES:
+            self.reject_line(self.summary, 1, "", too_long(length, "the file"))
+            return
         if not data.strip():
             return
         self._add_raw(
             self.summary, 1, data.removeprefix(_BOM), offset=len(_BOM) if data.startswith(_BOM) else 0
         )
 
-    def read_line(self, line_no: int, raw: bytes, offset: int) -> int:
-        """Read one NDJSON line starting at byte ``offset``; returns the offset of the next."""
+    def read_line(self, line_no: int, raw: bytes, offset: int, length: int | None = None) -> int:
+        """Read one NDJSON line starting at byte ``offset``; returns the offset of the next. ``length`` is
+        the line's length when ``raw`` holds only its first bytes (:func:`bounded_lines`)."""
         assert self.summary is not None
+        if length is not None and length > MAX_LINE_BYTES:
+            self.reject_line(self.summary, line_no, "", too_long(length))
+            return offset + length
         body = raw.removeprefix(_BOM) if line_no == 1 else raw
         if body.strip():
             start = offset + (len(raw) - len(body))

@@ -25,6 +25,7 @@ CSV and XLSX that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage re
 
 from __future__ import annotations
 
+from supplierscore.sheet._files import check_output
 from supplierscore.sheet._model import BreakdownRow, Counts, Metadata, Row, ScoreSheet
 from supplierscore.sheet._read import load_sheet
 from supplierscore.sheet._stream import STREAMABLE, SheetWriter
@@ -40,6 +41,7 @@ __all__ = [
     "Row",
     "ScoreSheet",
     "SheetWriter",
+    "check_output",
     "load_sheet",
     "neutralise",
     "write_rejections",
