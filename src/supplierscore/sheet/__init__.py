@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from supplierscore.sheet._files import check_output
 from supplierscore.sheet._model import BreakdownRow, Counts, Metadata, Row, ScoreSheet
-from supplierscore.sheet._read import load_sheet
+from supplierscore.sheet._read import load_sheet, parse_sheet
 from supplierscore.sheet._stream import STREAMABLE, SheetWriter
 from supplierscore.sheet._tables import neutralise
 from supplierscore.sheet._writers import WRITERS, write_rejections
@@ -44,5 +44,6 @@ __all__ = [
     "check_output",
     "load_sheet",
     "neutralise",
+    "parse_sheet",
     "write_rejections",
 ]
