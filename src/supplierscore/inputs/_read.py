@@ -288,10 +288,12 @@ def _expand_inputs(
                 )
             resolved.append(("<stdin>", data))
             continue
+        _check_name(text)
         path = Path(text)
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
             for entry in found:
+                _check_name(str(entry))
                 kind = not_regular(entry)
                 if kind == "a folder":
                     continue
@@ -314,6 +316,14 @@ def _expand_inputs(
             raise UsageError(f"input cannot be read (permission denied): {text}", path=text)
         resolved.append((text, path))
     return resolved
+
+
+def _check_name(name: str) -> None:
+    """Refuse a file name that is not valid UTF-8: it names every rejection, and no sheet, audit record
+    or terminal could hold it."""
+    if text_problem(name) is not None:
+        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise UsageError(f"the input name {shown} is not valid UTF-8: rename the file", path=shown)
 
 
 def _is_single_document(name: str) -> bool:
