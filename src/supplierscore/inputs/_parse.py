@@ -57,8 +57,9 @@ def _parse_line(raw: bytes, *, offset: int) -> tuple[Any, list[tuple[str, str]]]
     """Parse one line (or one ``.json`` file) into a Python value and the values in it that are out of
     bounds (:func:`supplierscore.limits.value_problems`), or raise :class:`_LineError`.
 
-    The values are looked for only when the text holds a number written with an exponent or more than
-    :data:`~supplierscore.limits.MAX_DIGITS` characters, or a surrogate escape: ordinary lines cost nothing.
+    The values are looked for only when a number was written with an exponent or more than
+    :data:`~supplierscore.limits.MAX_DIGITS` characters, or the text holds a surrogate escape: ordinary
+    lines cost nothing.
     """
     if len(raw) > MAX_LINE_BYTES:
         raise _LineError(f"line is {len(raw):,} bytes long, over the limit of {MAX_LINE_BYTES:,}")
@@ -90,14 +91,20 @@ def parse_json(text: str | bytes) -> Any:
     """Parse JSON the way bids are read: numbers as ``Decimal``, no duplicate keys, no NaN.
 
     Numbers are not checked against the bounds here (:func:`supplierscore.limits.value_problems` does
-    that), but an integer of any length is read without error and at no cost.
+    that), but an integer of any length is read without error.
     """
     data = text.decode("utf-8-sig") if isinstance(text, bytes) else text
     return _parse_exact(data)[0]
 
 
 def _parse_exact(data: str) -> tuple[Any, bool]:
-    """The parsed value, and whether a number in it was written long or with an exponent."""
+    """The parsed value, and whether a number in it may be out of bounds.
+
+    Only a number written with a fraction or an exponent (``parse_float``) can be tiny or huge in a few
+    bytes, so only those are looked at as they are parsed. Integers are parsed by Python's own ``int``
+    (fast; one of 41 to 4,300 digits is refused by the schemas' maximums), and a line holding one of more
+    digits, which ``int`` refuses, is parsed again keeping it as a Decimal, to be refused by the bound.
+    """
     suspect = False
 
     def decimal(number: str) -> Decimal:
@@ -106,17 +113,14 @@ def _parse_exact(data: str) -> tuple[Any, bool]:
             suspect = True
         return Decimal(number)
 
-    def integer(number: str) -> int | Decimal:
-        nonlocal suspect
-        if len(number) > MAX_DIGITS:
-            suspect = True
-        return parse_integer(number)
-
-    value = json.loads(
-        data,
-        parse_float=decimal,
-        parse_int=integer,
-        parse_constant=_refuse_constant,
-        object_pairs_hook=_refuse_duplicates,
-    )
-    return value, suspect
+    options: dict[str, Any] = {
+        "parse_float": decimal,
+        "parse_constant": _refuse_constant,
+        "object_pairs_hook": _refuse_duplicates,
+    }
+    try:
+        return json.loads(data, **options), suspect
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # only int's digit limit: every other ValueError here is a JSONDecodeError
+        return json.loads(data, parse_int=parse_integer, **options), True
