@@ -140,6 +140,20 @@ class TestOutputs:
         score(read_bids([source]), ruleset).write(tmp_path / "whole.json")
         assert (tmp_path / "streamed.json").read_bytes() == (tmp_path / "whole.json").read_bytes()
 
+    def test_full_temporary_disk_while_streaming_is_an_output_error(
+        self, tmp_path: Path, monkeypatch: Any
+    ) -> None:
+        """A temporary file that cannot be written ends the stream with one OutputError and no sheet."""
+
+        def full(*_: Any) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(_stream, "_save_run", full)
+        source = one_bid_tenders(tmp_path / "t.ndjson", 3)
+        with pytest.raises(OutputError, match=r"temporary files .* No space left on device"):
+            score_stream([source], load_ruleset(default_ruleset_path()), tmp_path / "s.csv", workers=1)
+        assert not (tmp_path / "s.csv").exists()
+
     def test_terminated_stream_removes_its_temporary_files(self, tmp_path: Path) -> None:
         """SIGTERM during a streamed run ends it with its temporary folder removed and no sheet."""
         source = one_bid_tenders(tmp_path / "t.ndjson", 20_000)

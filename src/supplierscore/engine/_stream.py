@@ -31,6 +31,7 @@ from typing import IO, Any
 from supplierscore import ruleset as rs
 from supplierscore.engine._run import metadata_for
 from supplierscore.engine._tender import score_tender
+from supplierscore.errors import OutputError
 from supplierscore.inputs import (
     Chunk,
     FileSummary,
@@ -41,7 +42,16 @@ from supplierscore.inputs import (
     plan_reading,
     read_chunk,
 )
-from supplierscore.sheet import STREAMABLE, BreakdownRow, Counts, Metadata, Row, SheetWriter, check_output
+from supplierscore.sheet import (
+    STREAMABLE,
+    WRITE_ERRORS,
+    BreakdownRow,
+    Counts,
+    Metadata,
+    Row,
+    SheetWriter,
+    check_output,
+)
 
 DEFAULT_CHUNK_LINES = 1000
 """Lines (tenders) read and scored at a time: about 30,000 bids, a few hundred MiB at most."""
@@ -81,30 +91,37 @@ def score_stream(
     target = check_output(out, STREAMABLE, inputs, action="stream")
     groups = tuple(ruleset.groups)
     criteria = tuple(c.id for c in ruleset.criteria)
-    with tempfile.TemporaryDirectory(prefix="supplierscore-") as folder:
-        workdir = Path(folder)
-        writer = SheetWriter(target, criteria, groups, ruleset.precision, workdir)
-        plan = plan_reading(inputs, chunk_lines=chunk_lines, spill=workdir)
-        tasks = [(number, chunk, plan.duplicates, workdir) for number, chunk in enumerate(plan.chunks)]
-        runs: list[Path] = []
-        files: dict[str, FileSummary] = {}
-        totals = Counts(0, 0, 0, 0)
-        warnings: list[str] = []
-        for number, done in enumerate(_run(tasks, ruleset, _worker_count(workers, len(tasks))), start=1):
-            if done.run is not None:
-                runs.append(done.run)
-            if len(runs) >= MAX_RUNS:
-                runs = [_merge_runs(runs, workdir / f"merged-{number:06d}.pickle")]
-            writer.add_rejections(done.rejections)
-            totals = _add(totals, done.counts)
-            add_shares(files, done.files)
-            warnings += done.warnings
-            if progress is not None:
-                progress(number, len(tasks), done.counts.read)
-        for _, rows, breakdown in heapq.merge(*(_load_run(run) for run in runs), key=lambda r: r[0]):
-            writer.add(rows, breakdown)
-        metadata = metadata_for(ruleset, list(files.values()), totals, created_at)
-        written = writer.close(metadata)
+    try:
+        with tempfile.TemporaryDirectory(prefix="supplierscore-") as folder:
+            workdir = Path(folder)
+            writer = SheetWriter(target, criteria, groups, ruleset.precision, workdir)
+            plan = plan_reading(inputs, chunk_lines=chunk_lines, spill=workdir)
+            tasks = [(number, chunk, plan.duplicates, workdir) for number, chunk in enumerate(plan.chunks)]
+            runs: list[Path] = []
+            files: dict[str, FileSummary] = {}
+            totals = Counts(0, 0, 0, 0)
+            warnings: list[str] = []
+            for number, done in enumerate(_run(tasks, ruleset, _worker_count(workers, len(tasks))), start=1):
+                if done.run is not None:
+                    runs.append(done.run)
+                if len(runs) >= MAX_RUNS:
+                    runs = [_merge_runs(runs, workdir / f"merged-{number:06d}.pickle")]
+                writer.add_rejections(done.rejections)
+                totals = _add(totals, done.counts)
+                add_shares(files, done.files)
+                warnings += done.warnings
+                if progress is not None:
+                    progress(number, len(tasks), done.counts.read)
+            for _, rows, breakdown in heapq.merge(*(_load_run(run) for run in runs), key=lambda r: r[0]):
+                writer.add(rows, breakdown)
+            metadata = metadata_for(ruleset, list(files.values()), totals, created_at)
+            written = writer.close(metadata)
+    except WRITE_ERRORS as error:  # the temporary folder's disk is full, say
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise OutputError(
+            f"cannot write {target}: its temporary files in {tempfile.gettempdir()}: {reason}",
+            path=str(target),
+        ) from error
     return StreamOutcome(metadata, list(files.values()), written, warnings)
 
 

@@ -25,7 +25,7 @@ CSV and XLSX that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage re
 
 from __future__ import annotations
 
-from supplierscore.sheet._files import check_output
+from supplierscore.sheet._files import WRITE_ERRORS, check_output
 from supplierscore.sheet._model import BreakdownRow, Counts, Metadata, Row, ScoreSheet
 from supplierscore.sheet._read import load_sheet, parse_sheet
 from supplierscore.sheet._stream import STREAMABLE, SheetWriter
@@ -35,6 +35,7 @@ from supplierscore.sheet._writers import WRITERS, write_rejections
 __all__ = [
     "STREAMABLE",
     "WRITERS",
+    "WRITE_ERRORS",
     "BreakdownRow",
     "Counts",
     "Metadata",
