@@ -18,8 +18,9 @@ PACKAGE = Path(supplierscore.__file__).parent
 STAGES = ("inputs", "ruleset", "engine", "sheet", "audit", "cli")
 """The folders, one per stage of the data flow (read → validate → score → rank → write → audit)."""
 
-SHARED = {"supplierscore", "supplierscore.errors", "supplierscore.resources"}
-"""What any stage may import: the package's version, the error types and the bundled files."""
+SHARED = {"supplierscore", "supplierscore.errors", "supplierscore.limits", "supplierscore.resources"}
+"""What any stage may import: the package's version, the error types, the input bounds and the bundled
+files."""
 
 MAY_IMPORT = {
     "inputs": set(),
@@ -64,7 +65,7 @@ class TestFolders:
     def test_no_flat_modules_left_but_the_shared_ones(self) -> None:
         """Only the shared modules stay at the top; everything else lives in a stage's folder."""
         flat = {path.name for path in PACKAGE.glob("*.py")}
-        assert flat == {"__init__.py", "__main__.py", "errors.py", "resources.py"}
+        assert flat == {"__init__.py", "__main__.py", "errors.py", "limits.py", "resources.py"}
 
     @pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
     def test_no_module_is_longer_than_about_600_lines(self, path: Path) -> None:

@@ -177,7 +177,7 @@ class TestStatusesAndRejections:
         [
             ("B-8", "/releases/0/bids/details/7/value/amount", "no price"),
             ("B-9", "/releases/0/bids/details/8/date", '"2026-02-28T16:00:00"'),
-            ("B-11", "/releases/0/bids/details/10/value/amount", "at most"),
+            ("B-11", "/releases/0/bids/details/10/value/amount", "out of bounds"),
             ("B-12", "/releases/0/bids/details/11/value", '"currency"'),
             ("B-7", "/releases/0/bids/details/6/value/amount", "0.01"),
             ("B-13", "/releases/0/bids/details/12/relatedLots", "several lots"),

@@ -29,6 +29,7 @@ from supplierscore.audit._files import (
     _side_offset,
     _write_all,
 )
+from supplierscore.audit._objects import ObjectProblem, object_sha256, read_object_file
 from supplierscore.audit._records import (
     _HEX64,
     _TMP_PREFIX,
@@ -39,6 +40,7 @@ from supplierscore.audit._records import (
     JSONValue,
     Record,
     _Bad,
+    _check_shape,
     _parse_line,
     _seal,
     _sha256,
@@ -47,10 +49,10 @@ from supplierscore.audit._records import (
 )
 from supplierscore.audit._verify import Fault, Verification, _file_sha256, _tail_fault, _Walk
 from supplierscore.engine import score
-from supplierscore.errors import AuditError, UsageError
+from supplierscore.errors import AuditError, RulesetError, UsageError
 from supplierscore.inputs import Batch, InputBytes, read_bids
 from supplierscore.ruleset import Ruleset, ruleset_from_canonical
-from supplierscore.sheet import ScoreSheet
+from supplierscore.sheet import ScoreSheet, parse_sheet
 
 # ---------------------------------------------------------------------------------------------------
 # Replay and diff results
@@ -290,12 +292,15 @@ class AuditLog:
             raise AuditError(f"cannot read {self.log_path}: {error.strerror or error}") from error
 
     def records(self) -> Iterator[Record]:
-        """Every record in order, each checked against its own hash (use :meth:`verify` for the rest)."""
+        """Every record in order, each checked against its own hash and for the form its type has, as
+        :meth:`verify` checks them (which also checks the chain, the objects and the signatures)."""
         for line in _split_lines(self.read_bytes()):
             if not line.complete:
                 raise AuditError(f"{self.log_path}: line {line.number} is torn: run `supplierscore verify`")
             try:
-                yield Record(line.number, line.offset, _parse_line(line.raw))
+                record = _parse_line(line.raw)
+                _check_shape(record)
+                yield Record(line.number, line.offset, record)
             except _Bad as error:
                 raise AuditError(f"{self.log_path}: line {line.number} {error}", line=line.number) from None
 
@@ -327,27 +332,23 @@ class AuditLog:
         return found
 
     def read_object(self, digest: str) -> bytes:
-        """An object's bytes, checked against its digest (an altered object is never used)."""
-        path = self.objects_path / digest
+        """An object's bytes, checked against its digest (an altered object is never used); only a regular
+        file under ``objects/``, of bounded size, is read."""
+        path = self.objects_path / digest if _HEX64.match(digest) else self.objects_path
         try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise AuditError(
-                f"cannot read object {path}: {error.strerror or error}", object=digest
-            ) from error
+            data = read_object_file(self.objects_path, digest)
+        except ObjectProblem as error:
+            raise AuditError(f"object {path} {error}", object=digest) from None
         if _sha256(data) != digest:
             raise AuditError(f"object {path} does not match its digest: it was altered", object=digest)
         return data
 
     def object_problem(self, digest: str) -> str | None:
         """None when the object exists and matches its digest, else what is wrong with it."""
-        path = self.objects_path / digest
         try:
-            actual = _file_sha256(path)
-        except FileNotFoundError:
-            return "is missing"
-        except OSError as error:
-            return f"cannot be read ({error.strerror or error})"
+            actual = object_sha256(self.objects_path, digest)
+        except ObjectProblem as error:
+            return str(error)
         return None if actual == digest else "does not match its digest (its content was changed or replaced)"
 
     # -- verifying ----------------------------------------------------------------------------------
@@ -440,14 +441,15 @@ class AuditLog:
     def replay_record(self, record: Record) -> Replay:
         """Replay one run record: same input bytes under the same names, same ruleset, same created_at."""
         fields = record.fields
-        ruleset = ruleset_from_canonical(self.read_object(fields["ruleset"]["sha256"]))
+        ruleset = self._ruleset(fields["ruleset"]["sha256"])
         inputs = [InputBytes(item["name"], self.read_object(item["sha256"])) for item in fields["inputs"]]
         sheet = score(read_bids(inputs), ruleset, created_at=fields["sheet_created_at"])
         replayed = sheet.to_json_bytes()
         recorded_digest = fields["sheet_sha256"]
         difference = None
         if _sha256(replayed) != recorded_digest:
-            difference = first_difference(json.loads(self.read_object(recorded_digest)), json.loads(replayed))
+            recorded = self._sheet_object(recorded_digest)
+            difference = first_difference(recorded, json.loads(replayed))
         warning = None
         if fields["engine_version"] != __version__:
             warning = (
@@ -463,12 +465,26 @@ class AuditLog:
     def diff(self, run_a: str | int, run_b: str | int) -> SheetDiff:
         """Compare the sheets of two recorded runs, naming the input files whose bytes changed."""
         a, b = (self._one_run(selector) for selector in (run_a, run_b))
-        sheets = [json.loads(self.read_object(r.fields["sheet_sha256"])) for r in (a, b)]
-        rules = [json.loads(self.read_object(r.fields["ruleset"]["sha256"])) for r in (a, b)]
+        sheets = [self._sheet_object(r.fields["sheet_sha256"]) for r in (a, b)]
+        rules = [json.loads(self._ruleset(r.fields["ruleset"]["sha256"]).canonical_json) for r in (a, b)]
         result = diff_sheets(sheets[0], sheets[1], rulesets=(rules[0], rules[1]))
         result.inputs = _input_changes(a.fields["inputs"], b.fields["inputs"])
         result.labels = (f"seq {a.seq} (run {a.run_id})", f"seq {b.seq} (run {b.run_id})")
         return result
+
+    def _ruleset(self, digest: str) -> Ruleset:
+        """A stored ruleset, loaded and checked from its canonical form."""
+        try:
+            return ruleset_from_canonical(self.read_object(digest))
+        except RulesetError as error:
+            raise AuditError(f"object {digest}: {error}", object=digest) from None
+
+    def _sheet_object(self, digest: str) -> dict[str, Any]:
+        """A stored score sheet, checked as any sheet read back is (its digest only says it is unchanged)."""
+        try:
+            return parse_sheet(self.read_object(digest), f"object {digest}")
+        except UsageError as error:
+            raise AuditError(error.message, object=digest) from None
 
     def _one_run(self, selector: str | int) -> Record:
         found = self.runs(selector)

@@ -12,6 +12,8 @@ from typing import Any
 
 import rfc8785
 
+from supplierscore.limits import clip, parse_integer
+
 FORMAT = "supplierscore-audit-log/1"
 """The log format named in every genesis record."""
 
@@ -112,15 +114,19 @@ def _parse_line(raw: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as error:
         raise _Bad(f"is not UTF-8 (byte 0x{raw[error.start]:02x} at column {error.start + 1})") from None
     try:
-        record = json.loads(text)
+        record = json.loads(text, parse_int=parse_integer)
     except json.JSONDecodeError as error:
         raise _Bad(f"is not valid JSON (column {error.colno}: {error.msg})") from None
+    except RecursionError:
+        raise _Bad("is nested too deeply to be a record") from None
     if not isinstance(record, dict):
         raise _Bad("is not a JSON object")
     try:
         canonical_form = canonical(record)
     except rfc8785.CanonicalizationError as error:
-        raise _Bad(f"holds a value RFC 8785 cannot represent ({error})") from None
+        raise _Bad(f"holds a value RFC 8785 cannot represent ({clip(str(error))})") from None
+    except RecursionError:
+        raise _Bad("is nested too deeply to be a record") from None
     if canonical_form != raw:
         raise _Bad("is not in RFC 8785 canonical form: the line was edited")
     if not isinstance(record.get("hash"), str):

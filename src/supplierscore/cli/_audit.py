@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import click
 
-from supplierscore.cli._common import reports_errors
+from supplierscore.cli._common import reports_errors, shown
 from supplierscore.errors import AuditError, UsageError
 from supplierscore.sheet import load_sheet
 
@@ -48,10 +48,10 @@ def verify_command(directory: str, public_key: str | None, expect_head: str | No
     key = audit.load_public_key(public_key) if public_key else None
     result = audit.AuditLog.open(directory).verify(public_key=key, expect_head=expect_head)
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {shown(note)}", err=True)
     if result.fault is not None:
         raise AuditError(result.summary(), line=result.fault.line, seq=result.fault.seq)
-    click.echo(result.summary())
+    click.echo(shown(result.summary()))
 
 
 @click.command(name="replay")
@@ -76,8 +76,8 @@ def replay_command(directory: str, run: str | None) -> None:
     results = audit.AuditLog.open(directory).replay(run)
     for result in results:
         if result.warning:
-            click.echo(f"warning: {result.warning}", err=True)
-        click.echo(result.summary())
+            click.echo(f"warning: {shown(result.warning)}", err=True)
+        click.echo(shown(result.summary()))
     differing = sum(1 for result in results if not result.identical)
     if differing:
         raise AuditError(f"{differing} of {len(results)} replayed run(s) differ from the record")
@@ -107,7 +107,7 @@ def diff_command(args: Sequence[str]) -> None:
         result = audit.AuditLog.open(args[0]).diff(args[1], args[2])
     else:
         raise UsageError("diff takes SHEET_A SHEET_B, or DIR RUN_A RUN_B")
-    click.echo(audit.format_diff(result))
+    click.echo(shown(audit.format_diff(result)))
 
 
 @click.group(name="audit")
@@ -163,4 +163,4 @@ def audit_recover(directory: str, signing_key: str | None) -> None:
     from supplierscore import audit  # only when used: it loads cryptography
 
     key = audit.load_signing_key(signing_key) if signing_key else None
-    click.echo(audit.AuditLog.open(directory).recover(signing_key=key).summary())
+    click.echo(shown(audit.AuditLog.open(directory).recover(signing_key=key).summary()))

@@ -11,6 +11,7 @@ import click
 
 from supplierscore.errors import SupplierScoreError
 from supplierscore.inputs import Rejection
+from supplierscore.limits import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,10 +31,16 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except SupplierScoreError as error:
-            click.echo(f"error: {error}", err=True)
+            click.echo(f"error: {shown(str(error))}", err=True)
             sys.exit(error.exit_code)
 
     return wrapper  # type: ignore[return-value]
+
+
+def shown(text: str) -> str:
+    """A message safe for a terminal, its own line breaks kept: every line through :func:`printable`,
+    which escapes the control characters input text may carry (a carriage return, an escape sequence)."""
+    return "\n".join(printable(line) for line in text.split("\n"))
 
 
 def print_rejections(rejections: Sequence[Rejection]) -> None:
@@ -41,9 +48,12 @@ def print_rejections(rejections: Sequence[Rejection]) -> None:
         return
     click.echo(f"\nRejections ({len(rejections):,}):")
     for r in rejections[:MAX_LISTED]:
-        where = f"{r.source}:{r.line}" if r.line is not None else r.source
-        bid = f" bid {r.bid_id}" if r.bid_id else (f" bid #{r.index}" if r.index is not None else "")
-        tender = f" tender {r.tender_id}" if r.tender_id else ""
-        click.echo(f"  {where}{tender}{bid} at {r.path or '/'}: {r.reason}")
+        source = printable(r.source)
+        where = f"{source}:{r.line}" if r.line is not None else source
+        bid = (
+            f" bid {printable(r.bid_id)}" if r.bid_id else (f" bid #{r.index}" if r.index is not None else "")
+        )
+        tender = f" tender {printable(r.tender_id)}" if r.tender_id else ""
+        click.echo(f"  {where}{tender}{bid} at {printable(r.path) or '/'}: {printable(r.reason)}")
     if len(rejections) > MAX_LISTED:
         click.echo(f"  … and {len(rejections) - MAX_LISTED:,} more (save them all with --out)")

@@ -6,6 +6,7 @@ import click
 
 from supplierscore.cli._common import reports_errors
 from supplierscore.errors import UsageError
+from supplierscore.limits import printable as _p
 from supplierscore.sheet import load_sheet
 
 
@@ -28,21 +29,24 @@ def explain_command(sheet_path: str, bid_id: str, tender_id: str | None) -> None
     if not rows:
         rejected = [r for r in sheet.get("rejections", []) if r.get("bid_id") == bid_id]
         for r in rejected:
-            click.echo(f"{r['source']}:{r['line']} {r['path'] or '/'}: {r['reason']}")
+            click.echo(f"{_p(r['source'])}:{r['line']} {_p(r['path']) or '/'}: {_p(r['reason'])}")
         what = "was rejected" if rejected else "is not in the sheet"
         raise UsageError(f"bid {bid_id} {what}" + (f" (tender {tender_id})" if tender_id else ""))
     if len(rows) > 1:
-        tenders = ", ".join(r["tender_id"] for r in rows)
+        tenders = ", ".join(_p(r["tender_id"]) for r in rows)
         raise UsageError(f"bid id {bid_id} is used in tenders {tenders}: give --tender")
     row = rows[0]
-    click.echo(f"{row['tender_id']} · bid {row['bid_id']} · {row['supplier_name']} ({row['supplier_id']})")
+    click.echo(
+        f"{_p(row['tender_id'])} · bid {_p(row['bid_id'])} · {_p(row['supplier_name'])} "
+        f"({_p(row['supplier_id'])})"
+    )
     if not row["eligible"]:
-        click.echo("not eligible: " + "; ".join(row["reasons"]))
+        click.echo("not eligible: " + "; ".join(_p(reason) for reason in row["reasons"]))
         return
     click.echo(f"rank {row['rank']} · total {row['total']}")
     lines = [b for b in sheet["breakdown"] if b["bid_id"] == bid_id and b["tender_id"] == row["tender_id"]]
-    width = max(len(b["criterion"]) for b in lines)
+    width = max((len(_p(b["criterion"])) for b in lines), default=0)
     for b in lines:
-        click.echo(f"  {b['criterion']:<{width}}  {b['points']:>8}  {b['reason']}")
-    groups = " · ".join(f"{name} {points}" for name, points in row["groups"].items())
+        click.echo(f"  {_p(b['criterion']):<{width}}  {_p(b['points']):>8}  {_p(b['reason'])}")
+    groups = " · ".join(f"{_p(name)} {_p(points)}" for name, points in row["groups"].items())
     click.echo(f"groups: {groups}")

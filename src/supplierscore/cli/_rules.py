@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from supplierscore.cli._common import reports_errors
+from supplierscore.cli._common import reports_errors, shown
 from supplierscore.ruleset import load_ruleset, summarize
 
 
@@ -30,4 +30,4 @@ def rules_check(ruleset_path: str) -> None:
       supplierscore rules check rules/cities-of-migration.yaml
       supplierscore rules check examples/audit/cities-of-migration-1.1.yaml
     """
-    click.echo(summarize(load_ruleset(ruleset_path)))
+    click.echo(shown(summarize(load_ruleset(ruleset_path))))

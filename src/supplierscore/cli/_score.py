@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from collections import Counter
@@ -25,8 +26,9 @@ from supplierscore.cli._ocds import is_ocds, ocds_options, refuse_ocds_options, 
 from supplierscore.engine import DEFAULT_CHUNK_LINES, score, score_stream, source_date
 from supplierscore.errors import UsageError
 from supplierscore.inputs import STDIN, Batch, InputBytes, read_bids
+from supplierscore.limits import printable
 from supplierscore.ruleset import Ruleset, default_ruleset_path, load_ruleset
-from supplierscore.sheet import STREAMABLE, Row, ScoreSheet
+from supplierscore.sheet import STREAMABLE, WRITERS, Row, ScoreSheet, check_output
 
 
 @click.command(name="score")
@@ -107,6 +109,8 @@ def score_command(
         raise UsageError("--signing-key signs an audit log checkpoint: give --audit-log DIR too")
     if audit_log and chunk_lines:
         raise UsageError("--audit-log stores the whole sheet, so it cannot stream: drop --chunk-lines")
+    check_output(out, WRITERS, inputs)  # before any work: a bad extension, or --out onto an input
+    _clean_up_on_signals()
     if audit_log:
         from supplierscore import audit  # only with --audit-log: it loads cryptography
     key = audit.load_signing_key(signing_key) if signing_key else None
@@ -139,15 +143,26 @@ def score_command(
         )
     if not quiet:
         for warning in batch.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            click.echo(f"warning: {printable(warning)}", err=True)
         _print_summary(sheet)
         print_rejections(sheet.rejections)
-        click.echo(f"\nwrote {', '.join(str(p) for p in written)}")
+        click.echo(f"\nwrote {printable(', '.join(str(p) for p in written))}")
         if appended is not None:
             signed = f", signed checkpoint seq {appended.head_seq}" if appended.checkpoint else ""
             click.echo(f"audit: run {appended.run_id} appended to {audit_log} as seq {appended.seq}{signed}")
             click.echo(f"audit: head {appended.head} (keep it for `verify --expect-head`)")
     sys.exit(EXIT_REJECTED if batch.rejected else EXIT_OK)
+
+
+def _clean_up_on_signals() -> None:
+    """End the run as an exception would on SIGTERM and SIGHUP, so that temporary files are removed and
+    no half-written sheet is left (Python's default for them ends the process at once)."""
+
+    def stop(signum: int, _: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
 
 
 def _large(inputs: Sequence[str], out: str) -> bool:
@@ -175,7 +190,7 @@ def _score_streaming(
     counts = outcome.metadata.counts
     if not quiet:
         for warning in outcome.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            click.echo(f"warning: {printable(warning)}", err=True)
         click.echo(
             f"read {counts.read:,} · scored {counts.scored:,} · ineligible {counts.ineligible:,} · "
             f"rejected {counts.rejected:,} (rejections are listed in the sheet)"
@@ -235,13 +250,14 @@ def _print_summary(sheet: ScoreSheet) -> None:
         ranked = [r for r in rows if r.rank is not None and r.total is not None]
         ineligible = len(rows) - len(ranked)
         counts = f"{len(ranked)} scored, {ineligible} ineligible, {rejected.get(tender_id, 0)} rejected"
-        click.echo(f"{tender_id}: {counts}")
+        click.echo(f"{printable(tender_id)}: {counts}")
         for label, row in zip(("winner   ", "runner-up"), ranked[:2], strict=False):
             assert row.total is not None
             margin = ""
             if row is not ranked[0] and ranked[0].total is not None:
                 margin = f", margin {sheet.decimal(ranked[0].total - row.total)}"
-            click.echo(f"  {label}  {row.bid_id} {row.supplier_name} ({sheet.decimal(row.total)}){margin}")
+            who = f"{printable(row.bid_id)} {printable(row.supplier_name)}"
+            click.echo(f"  {label}  {who} ({sheet.decimal(row.total)}){margin}")
     c = sheet.metadata.counts
     click.echo(
         f"\nread {c.read:,} · scored {c.scored:,} · ineligible {c.ineligible:,} · rejected {c.rejected:,}"

@@ -18,7 +18,8 @@ from supplierscore.cli._common import (
     reports_errors,
 )
 from supplierscore.inputs import Batch, read_bids
-from supplierscore.sheet import write_rejections
+from supplierscore.limits import printable
+from supplierscore.sheet import check_output, write_rejections
 
 
 @click.command()
@@ -50,6 +51,8 @@ def validate(inputs: Sequence[str], out: str | None, output_format: str) -> None
       supplierscore validate examples/bad-bids.ndjson --out rejections.csv
       cat bids.ndjson | supplierscore validate - --format json
     """
+    if out:
+        check_output(out, (".json", ".csv"), inputs)  # before reading: never over an input
     batch = read_bids(inputs)
     if out:
         write_rejections(batch.rejections, Path(out))
@@ -78,12 +81,13 @@ def _validation_report(batch: Batch) -> dict[str, Any]:
 
 def _print_validation(batch: Batch) -> None:
     for warning in batch.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    width = max((len(f.source) for f in batch.files), default=4)
+        click.echo(f"warning: {printable(warning)}", err=True)
+    width = max((len(printable(f.source)) for f in batch.files), default=4)
     click.echo(f"{'file':<{width}}  {'read':>7}  {'valid':>7}  {'rejected':>8}")
     for f in batch.files:
-        click.echo(f"{f.source:<{width}}  {f.read:>7,}  {f.valid:>7,}  {f.rejected:>8,}")
+        click.echo(f"{printable(f.source):<{width}}  {f.read:>7,}  {f.valid:>7,}  {f.rejected:>8,}")
     scored = [t.id for t in batch.tenders if t.bids]
-    click.echo(f"\n{len(scored)} tender(s) with valid bids: {', '.join(scored) or 'none'}")
+    listed = ", ".join(printable(t) for t in scored)
+    click.echo(f"\n{len(scored)} tender(s) with valid bids: {listed or 'none'}")
     print_rejections(batch.rejections)
     click.echo(f"\nread {batch.read:,} · valid {batch.valid:,} · rejected {batch.rejected:,}")

@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from supplierscore import ruleset as rs
+from supplierscore.limits import MAX_EXPONENT
 
 Ratio = tuple[int, int]
 """An exact rational number as (numerator, denominator), the denominator always positive."""
@@ -50,6 +51,8 @@ def ratio(value: Any) -> Ratio:
     number = value if isinstance(value, Decimal) else Decimal(value)
     if not number.is_finite():
         raise ValueError(f"{value} is not a finite number")
+    if abs(number.adjusted()) > MAX_EXPONENT:  # as_integer_ratio would build 10**exponent
+        raise ValueError(f"{number} is out of bounds (reading refuses it; nothing computes with it)")
     return number.as_integer_ratio()
 
 

@@ -21,8 +21,9 @@ import heapq
 import os
 import pickle
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -30,6 +31,7 @@ from typing import IO, Any
 from supplierscore import ruleset as rs
 from supplierscore.engine._run import metadata_for
 from supplierscore.engine._tender import score_tender
+from supplierscore.errors import OutputError
 from supplierscore.inputs import (
     Chunk,
     FileSummary,
@@ -40,7 +42,16 @@ from supplierscore.inputs import (
     plan_reading,
     read_chunk,
 )
-from supplierscore.sheet import BreakdownRow, Counts, Metadata, Row, SheetWriter
+from supplierscore.sheet import (
+    STREAMABLE,
+    WRITE_ERRORS,
+    BreakdownRow,
+    Counts,
+    Metadata,
+    Row,
+    SheetWriter,
+    check_output,
+)
 
 DEFAULT_CHUNK_LINES = 1000
 """Lines (tenders) read and scored at a time: about 30,000 bids, a few hundred MiB at most."""
@@ -76,35 +87,49 @@ def score_stream(
     :data:`MAX_WORKERS`); merging and writing stay in this one. ``progress``, when given, is called after
     each chunk with the chunks done, the chunks in all, and the bids that chunk held.
     """
-    target = Path(out)
+    inputs = list(inputs)
+    target = check_output(out, STREAMABLE, inputs, action="stream")
     groups = tuple(ruleset.groups)
     criteria = tuple(c.id for c in ruleset.criteria)
-    with tempfile.TemporaryDirectory(prefix="supplierscore-") as folder:
-        workdir = Path(folder)
-        writer = SheetWriter(target, criteria, groups, ruleset.precision, workdir)
-        plan = plan_reading(inputs, chunk_lines=chunk_lines, spill=workdir)
-        tasks = [(number, chunk, plan.duplicates, workdir) for number, chunk in enumerate(plan.chunks)]
-        runs: list[Path] = []
-        files: dict[str, FileSummary] = {}
-        totals = Counts(0, 0, 0, 0)
-        warnings: list[str] = []
-        for number, done in enumerate(_run(tasks, ruleset, _worker_count(workers, len(tasks))), start=1):
-            if done.run is not None:
-                runs.append(done.run)
-            writer.add_rejections(done.rejections)
-            totals = _add(totals, done.counts)
-            add_shares(files, done.files)
-            warnings += done.warnings
-            if progress is not None:
-                progress(number, len(tasks), done.counts.read)
-        for _, rows, breakdown in heapq.merge(*(_load_run(run) for run in runs), key=lambda r: r[0]):
-            writer.add(rows, breakdown)
-        metadata = metadata_for(ruleset, list(files.values()), totals, created_at)
-        written = writer.close(metadata)
+    try:
+        with tempfile.TemporaryDirectory(prefix="supplierscore-") as folder:
+            workdir = Path(folder)
+            writer = SheetWriter(target, criteria, groups, ruleset.precision, workdir)
+            plan = plan_reading(inputs, chunk_lines=chunk_lines, spill=workdir)
+            tasks = [(number, chunk, plan.duplicates, workdir) for number, chunk in enumerate(plan.chunks)]
+            runs: list[Path] = []
+            files: dict[str, FileSummary] = {}
+            totals = Counts(0, 0, 0, 0)
+            warnings: list[str] = []
+            for number, done in enumerate(_run(tasks, ruleset, _worker_count(workers, len(tasks))), start=1):
+                if done.run is not None:
+                    runs.append(done.run)
+                if len(runs) >= MAX_RUNS:
+                    runs = [_merge_runs(runs, workdir / f"merged-{number:06d}.pickle")]
+                writer.add_rejections(done.rejections)
+                totals = _add(totals, done.counts)
+                add_shares(files, done.files)
+                warnings += done.warnings
+                if progress is not None:
+                    progress(number, len(tasks), done.counts.read)
+            for _, rows, breakdown in heapq.merge(*(_load_run(run) for run in runs), key=lambda r: r[0]):
+                writer.add(rows, breakdown)
+            metadata = metadata_for(ruleset, list(files.values()), totals, created_at)
+            written = writer.close(metadata)
+    except WRITE_ERRORS as error:  # the temporary folder's disk is full, say
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise OutputError(
+            f"cannot write {target}: its temporary files in {tempfile.gettempdir()}: {reason}",
+            path=str(target),
+        ) from error
     return StreamOutcome(metadata, list(files.values()), written, warnings)
 
 
 MAX_WORKERS = 8
+
+MAX_RUNS = 64
+"""Run files kept apart at most; more are merged into one, so the temporary files (and the files open at
+the final merge) stay few however many chunks a batch has."""
 
 
 def _worker_count(asked: int | None, tasks: int) -> int:
@@ -135,7 +160,13 @@ def _run(tasks: list[_Task], ruleset: rs.Ruleset, workers: int) -> Iterator[_Chu
             yield _score_chunk(task, ruleset)
         return
     with ProcessPoolExecutor(workers, initializer=_load_ruleset, initargs=(ruleset.canonical_json,)) as pool:
-        yield from pool.map(_score_in_worker, tasks)
+        pending: deque[Future[_ChunkDone]] = deque()
+        for task in tasks:  # a few chunks ahead at most, so that few run files wait to be merged
+            pending.append(pool.submit(_score_in_worker, task))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _load_ruleset(canonical: bytes) -> None:
@@ -167,6 +198,17 @@ def _save_run(path: Path, results: list[_Result]) -> Path:
     with path.open("wb") as out:
         for result in results:
             pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _merge_runs(runs: list[Path], path: Path) -> Path:
+    """Merge run files into one, in tender id order, and delete them (a pass of an external sort):
+    however many chunks a batch has, at most :data:`MAX_RUNS` run files wait at once."""
+    with path.open("wb") as out:
+        for result in heapq.merge(*(_load_run(run) for run in runs), key=lambda r: r[0]):
+            pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+    for run in runs:
+        run.unlink()
     return path
 
 

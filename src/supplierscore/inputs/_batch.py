@@ -15,6 +15,15 @@ MAX_DEPTH = 64
 MAX_LINE_BYTES = 64 * 1024 * 1024
 """The longest line (or ``.json`` file) read; a longer one is rejected unparsed."""
 
+MAX_STDIN_BYTES = 2**30
+"""The most standard input read (it is held in memory, as both passes over the input need it)."""
+
+MAX_BIDS = 1000
+"""The most bids one tender document may hold; a tender with more is rejected whole, once."""
+
+MAX_ID_LENGTH = 100
+"""The longest id (of a tender, bid or supplier) the schemas allow; a rejection shows no more of one."""
+
 SUPPORTED_SUFFIXES = (".json", ".ndjson", ".jsonl")
 STDIN = "-"
 _BOM = b"\xef\xbb\xbf"

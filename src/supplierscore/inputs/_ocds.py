@@ -186,8 +186,11 @@ def _releases(path: Path, file: OcdsFileReport, report: ImportReport) -> list[Re
 
 
 def _parse(raw: bytes, source: str, line: int | None) -> Any:
+    """The OCDS value in ``raw``; numbers out of bounds are left to the tender documents' own check
+    (:func:`~supplierscore.inputs.read_documents` rejects the bid that holds one, at its pointer)."""
     try:
-        return _parse_line(raw.removeprefix(b"\xef\xbb\xbf"), offset=0)
+        document, _out_of_bounds = _parse_line(raw.removeprefix(b"\xef\xbb\xbf"), offset=0)
+        return document
     except _LineError as error:
         where = f"{source}:{line}" if line is not None else source
         hint = (

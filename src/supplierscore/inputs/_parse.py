@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from supplierscore.inputs._batch import MAX_DEPTH, MAX_LINE_BYTES, _LineError
+from supplierscore.limits import MAX_DIGITS, parse_integer, value_problems
 
 # ---------------------------------------------------------------------------------------------------
 # Parsing one line
@@ -52,8 +53,14 @@ def _too_deep(raw: bytes) -> bool:
     return True
 
 
-def _parse_line(raw: bytes, *, offset: int) -> Any:
-    """Parse one line (or one ``.json`` file) into a Python value, or raise :class:`_LineError`."""
+def _parse_line(raw: bytes, *, offset: int) -> tuple[Any, list[tuple[str, str]]]:
+    """Parse one line (or one ``.json`` file) into a Python value and the values in it that are out of
+    bounds (:func:`supplierscore.limits.value_problems`), or raise :class:`_LineError`.
+
+    The values are looked for only when a number was written with an exponent or more than
+    :data:`~supplierscore.limits.MAX_DIGITS` characters, or the text holds a surrogate escape: ordinary
+    lines cost nothing.
+    """
     if len(raw) > MAX_LINE_BYTES:
         raise _LineError(f"line is {len(raw):,} bytes long, over the limit of {MAX_LINE_BYTES:,}")
     try:
@@ -67,19 +74,53 @@ def _parse_line(raw: bytes, *, offset: int) -> Any:
     if _too_deep(raw):
         raise _LineError(f"nested more than {MAX_DEPTH} levels deep")
     try:
-        return parse_json(text)
+        document, suspect = _parse_exact(text)
     except json.JSONDecodeError as error:
         raise _LineError(f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
-    except (ValueError, RecursionError) as error:  # e.g. an integer of more than 4300 digits
+    except (ValueError, RecursionError) as error:
         raise _LineError(f"invalid JSON: {error}") from None
+    if suspect or (b"\\u" in raw and _SURROGATE_ESCAPE.search(raw)):
+        return document, list(value_problems(document))
+    return document, []
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def parse_json(text: str | bytes) -> Any:
-    """Parse JSON the way bids are read: numbers as ``Decimal``, no duplicate keys, no NaN."""
+    """Parse JSON the way bids are read: numbers as ``Decimal``, no duplicate keys, no NaN.
+
+    Numbers are not checked against the bounds here (:func:`supplierscore.limits.value_problems` does
+    that), but an integer of any length is read without error.
+    """
     data = text.decode("utf-8-sig") if isinstance(text, bytes) else text
-    return json.loads(
-        data,
-        parse_float=Decimal,
-        parse_constant=_refuse_constant,
-        object_pairs_hook=_refuse_duplicates,
-    )
+    return _parse_exact(data)[0]
+
+
+def _parse_exact(data: str) -> tuple[Any, bool]:
+    """The parsed value, and whether a number in it may be out of bounds.
+
+    Only a number written with a fraction or an exponent (``parse_float``) can be tiny or huge in a few
+    bytes, so only those are looked at as they are parsed. Integers are parsed by Python's own ``int``
+    (fast; one of 41 to 4,300 digits is refused by the schemas' maximums), and a line holding one of more
+    digits, which ``int`` refuses, is parsed again keeping it as a Decimal, to be refused by the bound.
+    """
+    suspect = False
+
+    def decimal(number: str) -> Decimal:
+        nonlocal suspect
+        if len(number) > MAX_DIGITS or "e" in number or "E" in number:
+            suspect = True
+        return Decimal(number)
+
+    options: dict[str, Any] = {
+        "parse_float": decimal,
+        "parse_constant": _refuse_constant,
+        "object_pairs_hook": _refuse_duplicates,
+    }
+    try:
+        return json.loads(data, **options), suspect
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # only int's digit limit: every other ValueError here is a JSONDecodeError
+        return json.loads(data, parse_int=parse_integer, **options), True

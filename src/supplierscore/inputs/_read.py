@@ -23,6 +23,10 @@ import orjson
 from supplierscore.errors import UsageError
 from supplierscore.inputs._batch import (
     _BOM,
+    MAX_BIDS,
+    MAX_ID_LENGTH,
+    MAX_LINE_BYTES,
+    MAX_STDIN_BYTES,
     STDIN,
     SUPPORTED_SUFFIXES,
     Batch,
@@ -32,6 +36,7 @@ from supplierscore.inputs._batch import (
     Tender,
     _LineError,
 )
+from supplierscore.inputs._lines import bounded_lines, not_regular, read_bounded, too_long
 from supplierscore.inputs._parse import _parse_line
 from supplierscore.inputs._validate import (
     _bid_rule_errors,
@@ -41,6 +46,7 @@ from supplierscore.inputs._validate import (
     _tender_currency,
     schema_errors,
 )
+from supplierscore.limits import MAX_REASON, clip, text_problem, value_problems
 
 # ---------------------------------------------------------------------------------------------------
 # Public entry points
@@ -152,17 +158,16 @@ def _plan_file(
     offset = lines = 0
     with _open(name, source) as stream:
         if _is_single_document(name):
-            whole = stream.read()
-            digest.update(whole)
-            ids.append(_tender_id(_quick_parse(whole.removeprefix(_BOM))))
-            offset, lines = len(whole), int(bool(whole.strip()))
+            whole, offset = read_bounded(stream, digest)
+            if offset <= MAX_LINE_BYTES:
+                ids.append(_tender_id(_quick_parse(whole.removeprefix(_BOM))))
+            lines = int(bool(whole.strip()))
         else:
-            for number, raw in enumerate(stream, start=1):
-                digest.update(raw)
-                offset += len(raw)
-                if raw.strip():
-                    lines += 1
+            for number, (raw, length) in enumerate(bounded_lines(stream, digest), start=1):
+                offset += length
+                if raw.strip() and length <= MAX_LINE_BYTES:
                     ids.append(_tender_id(_quick_parse(raw.removeprefix(_BOM) if number == 1 else raw)))
+                lines += bool(raw.strip())
                 if chunk_lines and number % chunk_lines == 0 and stream.peek(1):
                     starts.append((offset, number + 1))
     path, data = (None, source) if isinstance(source, bytes) else (str(source), None)
@@ -199,11 +204,11 @@ def read_chunk(chunk: Chunk, duplicates: frozenset[str] = frozenset()) -> Batch:
         try:
             stream.seek(chunk.offset)
             if _is_single_document(chunk.source):
-                collector.read_single(stream.read())
+                collector.read_single(*read_bounded(stream))
             else:
                 offset = chunk.offset
-                for line_no, raw in enumerate(stream, start=chunk.first_line):
-                    offset = collector.read_line(line_no, raw, offset)
+                for line_no, (raw, length) in enumerate(bounded_lines(stream), start=chunk.first_line):
+                    offset = collector.read_line(line_no, raw, offset, length)
                     if chunk.lines is not None and line_no + 1 >= chunk.first_line + chunk.lines:
                         break
         except OSError as error:
@@ -275,14 +280,26 @@ def _expand_inputs(
             continue
         text = os.fspath(item)
         if text == STDIN:
-            resolved.append(("<stdin>", (stdin if stdin is not None else sys.stdin.buffer).read()))
+            data = (stdin if stdin is not None else sys.stdin.buffer).read(MAX_STDIN_BYTES + 1)
+            if len(data) > MAX_STDIN_BYTES:
+                raise UsageError(
+                    f"standard input is over {MAX_STDIN_BYTES // 2**30} GiB: save it to a file and name "
+                    "the file (files of any size are read piece by piece)"
+                )
+            resolved.append(("<stdin>", data))
             continue
+        _check_name(text)
         path = Path(text)
         if path.is_dir():
-            found = sorted(
-                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-            )
-            resolved.extend((str(p), p) for p in found)
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+            for entry in found:
+                _check_name(str(entry))
+                kind = not_regular(entry)
+                if kind == "a folder":
+                    continue
+                if kind is not None:
+                    raise UsageError(f"input {entry} is {kind}, not a regular file: move it out of {text}")
+                resolved.append((str(entry), entry))
             continue
         if not path.exists():
             raise UsageError(f"input not found: {text}", path=text)
@@ -292,10 +309,21 @@ def _expand_inputs(
                 f"use {', '.join(SUPPORTED_SUFFIXES)}",
                 path=text,
             )
+        kind = not_regular(path)
+        if kind is not None:
+            raise UsageError(f"input {text} is {kind}, not a regular file, so it may never end", path=text)
         if not os.access(path, os.R_OK):
             raise UsageError(f"input cannot be read (permission denied): {text}", path=text)
         resolved.append((text, path))
     return resolved
+
+
+def _check_name(name: str) -> None:
+    """Refuse a file name that is not valid UTF-8: it names every rejection, and no sheet, audit record
+    or terminal could hold it."""
+    if text_problem(name) is not None:
+        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise UsageError(f"the input name {shown} is not valid UTF-8: rename the file", path=shown)
 
 
 def _is_single_document(name: str) -> bool:
@@ -322,7 +350,7 @@ def _quick_parse(raw: bytes) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         try:
-            return _parse_line(raw, offset=0)
+            return _parse_line(raw, offset=0)[0]
         except _LineError:
             return None
 
@@ -340,18 +368,26 @@ class _Collector:
         self.batch.files.append(self.summary)
         return self.summary
 
-    def read_single(self, data: bytes) -> None:
-        """Read a ``.json`` file: one tender document, a BOM allowed."""
+    def read_single(self, data: bytes, length: int | None = None) -> None:
+        """Read a ``.json`` file: one tender document, a BOM allowed; ``length`` is the file's size
+        when ``data`` holds only its first bytes (:func:`read_bounded`)."""
         assert self.summary is not None
+        if length is not None and length > MAX_LINE_BYTES:
+            self.reject_line(self.summary, 1, "", too_long(length, "the file"))
+            return
         if not data.strip():
             return
         self._add_raw(
             self.summary, 1, data.removeprefix(_BOM), offset=len(_BOM) if data.startswith(_BOM) else 0
         )
 
-    def read_line(self, line_no: int, raw: bytes, offset: int) -> int:
-        """Read one NDJSON line starting at byte ``offset``; returns the offset of the next."""
+    def read_line(self, line_no: int, raw: bytes, offset: int, length: int | None = None) -> int:
+        """Read one NDJSON line starting at byte ``offset``; returns the offset of the next. ``length`` is
+        the line's length when ``raw`` holds only its first bytes (:func:`bounded_lines`)."""
         assert self.summary is not None
+        if length is not None and length > MAX_LINE_BYTES:
+            self.reject_line(self.summary, line_no, "", too_long(length))
+            return offset + length
         body = raw.removeprefix(_BOM) if line_no == 1 else raw
         if body.strip():
             start = offset + (len(raw) - len(body))
@@ -360,31 +396,59 @@ class _Collector:
 
     def _add_raw(self, summary: FileSummary, line_no: int, raw: bytes, *, offset: int) -> None:
         try:
-            document = _parse_line(raw, offset=offset)
+            document, out_of_bounds = _parse_line(raw, offset=offset)
         except _LineError as error:
             self.reject_line(summary, line_no, error.path, error.reason)
             return
-        self.add_document(summary, line_no, document)
+        self.add_document(summary, line_no, document, out_of_bounds)
 
     def reject_line(self, summary: FileSummary, line_no: int, path: str, reason: str) -> None:
         summary.read += 1
         summary.rejected += 1
-        self.batch.rejections.append(Rejection(summary.source, line_no, None, None, None, path, reason))
+        self.batch.rejections.append(
+            Rejection(
+                summary.source, line_no, None, None, None, clip(path, MAX_REASON), clip(reason, MAX_REASON)
+            )
+        )
 
-    def add_document(self, summary: FileSummary, line_no: int, document: Any) -> None:
-        """Validate one tender document: its header, then each bid, then the cross-field rules."""
+    def add_document(
+        self,
+        summary: FileSummary,
+        line_no: int,
+        document: Any,
+        out_of_bounds: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """Validate one tender document: its header, then each bid, then the cross-field rules.
+
+        ``out_of_bounds`` are the values the parser found out of bounds (found here when not given); a bid
+        holding one is rejected for it without further checks, and one in the header rejects every bid.
+        """
+        if out_of_bounds is None:
+            out_of_bounds = list(value_problems(document))
         bids = document.get("bids") if isinstance(document, dict) else None
         if not isinstance(bids, list):
             self.reject_line(summary, line_no, "", _not_a_document(document))
             return
-        header = document.get("tender")
-        tender_id = (
-            header.get("id") if isinstance(header, dict) and isinstance(header.get("id"), str) else None
-        )
-        header_problems = self._header_problems(document)
-        summary.read += len(bids)
+        tender_id = _shown_id(_tender_id(document))
+        if len(bids) > MAX_BIDS:
+            summary.read += len(bids)
+            summary.rejected += len(bids)
+            reason = (
+                f"{len(bids):,} bids in one tender, over the limit of {MAX_BIDS:,}: the tender is rejected "
+                "whole, without checking its bids one by one"
+            )
+            self.batch.rejections.append(
+                Rejection(summary.source, line_no, None, tender_id, None, "/bids", reason)
+            )
+            return
         bid_problems: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        outside = _sort_out_of_bounds(out_of_bounds, bid_problems)
+        header = document.get("tender")
+        header_problems = outside or self._header_problems(document)
+        summary.read += len(bids)
         for index, bid in enumerate(bids):
+            if index in bid_problems:  # a value out of bounds never reaches the validator
+                continue
             for pointer, reason in schema_errors(bid, "bid.schema.json"):
                 bid_problems[index].append((f"/bids/{index}{pointer}", reason))
         currency = _tender_currency(header) if not header_problems and isinstance(header, dict) else None
@@ -425,10 +489,6 @@ class _Collector:
         if tender_id in self.duplicates:
             reason = f'tender id "{tender_id}" appears more than once in the input; ids must be unique'
             problems.append(("/tender/id", reason))
-        if len(document["bids"]) > 1000:
-            problems.append(
-                ("/bids", f"{len(document['bids']):,} bids in one tender, over the limit of 1000")
-            )
         return problems
 
     def _reject_bid(
@@ -440,16 +500,50 @@ class _Collector:
         bid: Any,
         problems: list[tuple[str, str]],
     ) -> None:
-        bid_id = bid.get("id") if isinstance(bid, dict) and isinstance(bid.get("id"), str) else None
+        bid_id = _shown_id(bid.get("id") if isinstance(bid, dict) else None)
         summary.rejected += 1
         for path, reason in problems:
             self.batch.rejections.append(
-                Rejection(summary.source, line_no, index, tender_id, bid_id, path, reason)
+                Rejection(
+                    summary.source,
+                    line_no,
+                    index,
+                    tender_id,
+                    bid_id,
+                    clip(path, MAX_REASON),
+                    clip(reason, MAX_REASON),
+                )
             )
 
 
+def _shown_id(value: Any) -> str | None:
+    """An id as a rejection names it: valid Unicode text, cut to the longest valid id (an invalid id
+    is often the very thing rejected, and can be of any length)."""
+    if not isinstance(value, str) or text_problem(value) is not None:
+        return None
+    return clip(value, MAX_ID_LENGTH)
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and text_problem(value) is None
+
+
+def _sort_out_of_bounds(
+    found: list[tuple[str, str]], bid_problems: dict[int, list[tuple[str, str]]]
+) -> list[tuple[str, str]]:
+    """File each out-of-bounds value under its bid (``/bids/N/...``); return those outside any bid."""
+    outside = []
+    for pointer, reason in found:
+        steps = pointer.split("/", 3)
+        if len(steps) >= 3 and steps[1] == "bids" and steps[2].isdigit():
+            bid_problems[int(steps[2])].append((pointer, reason))
+        else:
+            outside.append((pointer, reason))
+    return outside
+
+
 def _duplicate_bid_ids(bids: list[Any], problems: dict[int, list[tuple[str, str]]]) -> None:
-    ids = [b.get("id") if isinstance(b, dict) and isinstance(b.get("id"), str) else None for b in bids]
+    ids = [b.get("id") if isinstance(b, dict) and _is_text(b.get("id")) else None for b in bids]
     seen = Counter(i for i in ids if i is not None)
     for index, bid_id in enumerate(ids):
         if bid_id is not None and seen[bid_id] > 1:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
+from supplierscore.limits import clip, number_problem
 from supplierscore.ruleset._fields import _Catalog, _catalog
 from supplierscore.ruleset._models import METHODS, NOT_SOCIAL_GROUPS, PRICE_FIELD, PRICE_METHODS, _sum
 from supplierscore.ruleset._schema import _TYPE_WORDS, _number_text
@@ -102,7 +103,7 @@ def _check_weights(ctx: _Context) -> Found:
     if total != 100:
         yield "/criteria", f"the weights add up to {_number_text(total)}, not 100"
     precision = ctx.doc.get("precision")
-    if isinstance(precision, int) and not isinstance(precision, bool):
+    if isinstance(precision, int) and not isinstance(precision, bool) and 0 <= precision <= 10:
         for index, criterion in ctx.criteria:
             weight = _number(criterion.get("weight"))
             if weight is not None and weight != weight.quantize(
@@ -154,10 +155,27 @@ def _check_methods(ctx: _Context) -> Found:
                         f"{_number_text(previous)}",
                     )
                 previous = at_least if previous is None else max(previous, at_least)
+        if name == "lookup" and isinstance(settings, Mapping) and isinstance(settings.get("map"), Mapping):
+            for key in settings["map"]:
+                problem = _key_number_problem(key)
+                if problem is not None:
+                    yield (
+                        f"{base}/lookup/map/{_escape(key)}",
+                        f"the key {clip(key)} reads as a number: {problem}",
+                    )
         if name == "linear" and isinstance(settings, Mapping):
             start, end = _number(settings.get("from")), _number(settings.get("to"))
             if start is not None and start == end:
                 yield f"{base}/linear", f"from and to are both {_number_text(start)}: the line has no length"
+
+
+def _key_number_problem(key: str) -> str | None:
+    """Why a lookup key that reads as a number (bids' numbers are matched against it) is out of bounds."""
+    try:
+        number = Decimal(key)
+    except InvalidOperation:
+        return None
+    return number_problem(number) if number.is_finite() else None
 
 
 def _check_fields(ctx: _Context) -> Found:

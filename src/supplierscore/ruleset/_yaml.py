@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from supplierscore.errors import Problem
+from supplierscore.limits import number_problem, parse_integer
 
 MAX_DEPTH = 32
 """The deepest nesting of lists and mappings a ruleset may have; a valid one needs 6."""
@@ -152,7 +153,7 @@ class _YamlReader:
             return text.lower() == "true"
         if tag == f"{_TAG}int":
             if _PLAIN_INT.match(text):
-                return int(text.replace("_", ""))
+                return parse_integer(text.replace("_", ""))
             self._problem(
                 pointer, f"{text} is not a plain decimal number (write 15, not 017, 0xf or 0:15)", line
             )
@@ -192,7 +193,13 @@ def _read_json(text: str) -> tuple[Any, list[Problem]]:
         raise ValueError(f"{name} is not a number a ruleset can hold")
 
     try:
-        data = json.loads(text, parse_float=Decimal, parse_constant=constant, object_pairs_hook=pairs)
+        data = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_int=parse_integer,
+            parse_constant=constant,
+            object_pairs_hook=pairs,
+        )
     except json.JSONDecodeError as error:
         return None, [Problem("", f"not valid JSON: {error.msg} (column {error.colno})", error.lineno)]
     except (ValueError, RecursionError) as error:
@@ -205,13 +212,14 @@ def _plain(value: Any, pointer: str, problems: list[tuple[str, str]]) -> Any:
     if isinstance(value, str) and not _unicode(value):
         problems.append((pointer, "the text is not valid Unicode (it holds an unpaired surrogate)"))
         return None
-    if isinstance(value, bool | str | int) or value is None:
+    if isinstance(value, bool | str) or value is None:
         return value
-    if isinstance(value, float | Decimal):
+    if isinstance(value, int | float | Decimal):
         number = Decimal(repr(value)) if isinstance(value, float) else value
-        if number.is_finite():
+        problem = number_problem(number)
+        if problem is None:
             return number
-        problems.append((pointer, f"{value} is not a finite number"))
+        problems.append((pointer, problem))
         return None
     if isinstance(value, Mapping):
         out = {}

@@ -25,8 +25,9 @@ CSV and XLSX that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage re
 
 from __future__ import annotations
 
+from supplierscore.sheet._files import WRITE_ERRORS, check_output
 from supplierscore.sheet._model import BreakdownRow, Counts, Metadata, Row, ScoreSheet
-from supplierscore.sheet._read import load_sheet
+from supplierscore.sheet._read import load_sheet, parse_sheet
 from supplierscore.sheet._stream import STREAMABLE, SheetWriter
 from supplierscore.sheet._tables import neutralise
 from supplierscore.sheet._writers import WRITERS, write_rejections
@@ -34,13 +35,16 @@ from supplierscore.sheet._writers import WRITERS, write_rejections
 __all__ = [
     "STREAMABLE",
     "WRITERS",
+    "WRITE_ERRORS",
     "BreakdownRow",
     "Counts",
     "Metadata",
     "Row",
     "ScoreSheet",
     "SheetWriter",
+    "check_output",
     "load_sheet",
     "neutralise",
+    "parse_sheet",
     "write_rejections",
 ]

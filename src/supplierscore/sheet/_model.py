@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 import orjson
 
-from supplierscore.errors import OutputError, UsageError
 from supplierscore.inputs import Rejection, paused_gc
+from supplierscore.sheet._files import check_output, write_atomically
 
 
 @dataclass(slots=True)
@@ -187,18 +187,12 @@ def _dispatch(
     payload: Payload,
     path: str | os.PathLike[str],
 ) -> list[Path]:
-    """Pick the writer by extension and turn any failure to write into one :class:`OutputError`."""
-    target = Path(path)
-    writer = writers.get(target.suffix.lower())
-    if writer is None:
-        known = ", ".join(sorted(writers))
-        raise UsageError(f"cannot write {target.suffix or 'a file without extension'}: use {known}")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with paused_gc():  # tables of millions of cells hold no cycles
-            return writer(payload, target)
-    except OSError as error:
-        raise OutputError(f"cannot write {target}: {error.strerror or error}", path=str(target)) from error
+    """Pick the writer by extension and write under a temporary name, renamed when complete: any failure
+    to write is one :class:`OutputError`, and leaves what was there before."""
+    target = check_output(path, writers)
+    writer = writers[target.suffix.lower()]
+    with paused_gc():  # tables of millions of cells hold no cycles
+        return write_atomically(target, lambda staged: writer(payload, staged))
 
 
 _JSON_OPTIONS = orjson.OPT_INDENT_2

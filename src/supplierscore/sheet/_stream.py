@@ -16,6 +16,7 @@ import polars as pl
 
 from supplierscore.errors import OutputError, UsageError
 from supplierscore.inputs import Rejection
+from supplierscore.sheet._files import WRITE_ERRORS, publish, staging
 from supplierscore.sheet._model import (
     _JSON_OPTIONS,
     BreakdownRow,
@@ -38,6 +39,9 @@ from supplierscore.sheet._tables import (
 
 # --- Streaming: a sheet of any size, written piece by piece -------------------------------------------
 
+
+MAX_PARTS = 64
+"""Parquet pieces of one table kept apart at most; more are joined into one file."""
 
 STREAMABLE = frozenset({".json", ".csv", ".parquet"})
 """Formats a run can write piece by piece, in constant memory (XLSX is built in memory by nature)."""
@@ -65,6 +69,7 @@ class SheetWriter:
         self.precision = precision
         self.parts: dict[str, list[Path]] = {"Rows": [], "Breakdown": [], "Rejections": []}
         self.counts = {"Rows": 0, "Breakdown": 0, "Rejections": 0}
+        self.made = {"Rows": 0, "Breakdown": 0, "Rejections": 0}
 
     def _piece(
         self, rows: list[Row], breakdown: list[BreakdownRow], rejections: list[Rejection]
@@ -81,42 +86,69 @@ class SheetWriter:
         self._append(self._piece([], [], rejections), ("Rejections",))
 
     def _append(self, piece: ScoreSheet, titles: tuple[str, ...]) -> None:
+        """Add a piece to each table's one part file (JSON, CSV), or as a Parquet file of its own, the
+        Parquet files joined into one every :data:`MAX_PARTS`: the temporary files stay few however many
+        pieces come."""
         for title in titles:
             items: Sequence[Any] = getattr(piece, title.lower())
             if not items:
                 continue
-            part = self.workdir / f"{title}-{len(self.parts[title]):06d}{self.format}"
             if self.format == ".json":
-                part.write_bytes(_json_items(piece, items, first=self.counts[title] == 0))
+                with self._part(title).open("ab") as part:
+                    part.write(_json_items(piece, items, first=self.counts[title] == 0))
+            elif self.format == ".csv":
+                _csv_file(_TABLE_MAKERS[title](piece), self.workdir / "piece.csv")
+                with (self.workdir / "piece.csv").open("rb") as source, self._part(title).open("ab") as part:
+                    source.readline()  # each piece repeats the header, which close writes once
+                    shutil.copyfileobj(source, part)
             else:
-                table = _TABLE_MAKERS[title](piece)
-                if self.format == ".csv":
-                    _csv_file(table, part)
-                else:
-                    columns = [_series(table, i, self.precision) for i in range(len(table.columns))]
-                    pl.DataFrame(columns).write_parquet(part)
-            self.parts[title].append(part)
+                self._add_parquet(title, _TABLE_MAKERS[title](piece))
             self.counts[title] += len(items)
 
+    def _part(self, title: str) -> Path:
+        """The one part file of a table (JSON, CSV), created empty the first time."""
+        part = self.workdir / f"{title}{self.format}"
+        if not self.parts[title]:
+            self.parts[title].append(part)
+        return part
+
+    def _add_parquet(self, title: str, table: _Table) -> None:
+        parts = self.parts[title]
+        number = self.made[title] = self.made[title] + 1
+        part = self.workdir / f"{title}-{number:06d}.parquet"
+        pl.DataFrame([_series(table, i, self.precision) for i in range(len(table.columns))]).write_parquet(
+            part
+        )
+        parts.append(part)
+        if len(parts) >= MAX_PARTS:
+            joined = self.workdir / f"{title}-{number:06d}-joined.parquet"
+            pl.scan_parquet(parts).sink_parquet(joined)
+            for old in parts:
+                old.unlink()
+            parts[:] = [joined]
+
     def close(self, metadata: Metadata) -> list[Path]:
-        """Join the pieces under the final names, with the metadata; returns every file written."""
+        """Join the pieces under the final names, with the metadata; returns every file written.
+
+        The files are made under temporary names beside the sheet and renamed when all are complete."""
         sheet = ScoreSheet(metadata, self.shape.criteria, self.shape.groups)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.format == ".json":
-                return [self._close_json(sheet)]
-            return [
-                self._close_table(sheet, title, table)
-                for title, table in zip(("Rows", "Breakdown", "Rejections"), _tables(sheet), strict=True)
-            ]
-        except OSError as error:
-            raise OutputError(
-                f"cannot write {self.path}: {error.strerror or error}", path=str(self.path)
-            ) from error
+            with staging(self.path) as folder:
+                staged = folder / self.path.name
+                if self.format == ".json":
+                    return publish([self._close_json(sheet, staged)], self.path)
+                made = [
+                    self._close_table(sheet, title, table, staged)
+                    for title, table in zip(("Rows", "Breakdown", "Rejections"), _tables(sheet), strict=True)
+                ]
+                return publish(made, self.path)
+        except WRITE_ERRORS as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            raise OutputError(f"cannot write {self.path}: {reason}", path=str(self.path)) from error
 
-    def _close_json(self, sheet: ScoreSheet) -> Path:
+    def _close_json(self, sheet: ScoreSheet, target: Path) -> Path:
         head = _json_bytes({"metadata": sheet._metadata_dict()}).rstrip()[:-2]  # drop the closing "\n}"
-        with self.path.open("wb") as out:
+        with target.open("wb") as out:
             out.write(head)
             for title in ("Rows", "Breakdown", "Rejections"):
                 out.write(f',\n  "{title.lower()}": '.encode())
@@ -124,15 +156,14 @@ class SheetWriter:
                     out.write(b"[]")
                     continue
                 out.write(b"[")
-                for part in self.parts[title]:
-                    with part.open("rb") as piece:
-                        shutil.copyfileobj(piece, out)
+                with self._part(title).open("rb") as piece:
+                    shutil.copyfileobj(piece, out)
                 out.write(b"\n  ]")
             out.write(b"\n}\n")
-        return self.path
+        return target
 
-    def _close_table(self, sheet: ScoreSheet, title: str, empty: _Table) -> Path:
-        target = _beside(self.path, empty)
+    def _close_table(self, sheet: ScoreSheet, title: str, empty: _Table, staged: Path) -> Path:
+        target = _beside(staged, empty)
         parts = self.parts[title]
         if self.format == ".csv":
             with target.open("wb") as out:
@@ -143,7 +174,6 @@ class SheetWriter:
                 out.write(header.getvalue().encode("utf-8"))
                 for part in parts:
                     with part.open("rb") as piece:
-                        piece.readline()  # each piece repeats the header
                         shutil.copyfileobj(piece, out)
             return target
         metadata = {"supplierscore.metadata": json.dumps(sheet._metadata_dict(), ensure_ascii=False)}
