@@ -61,6 +61,7 @@ GROUPS = {
     "youth",
     "social_enterprise",
     "living_wage",
+    "dbe",
 }
 
 
@@ -335,7 +336,7 @@ def test_country_list_is_iso_3166_alpha_2() -> None:
 
 
 def test_group_list() -> None:
-    """Certifications and subcontracts name the same ten groups."""
+    """Certifications and subcontracts name the same eleven groups."""
     assert set(load(BID)["$defs"]["group"]["enum"]) == GROUPS
 
 

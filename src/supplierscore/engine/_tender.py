@@ -16,6 +16,7 @@ from supplierscore.engine._methods import (
     compile_ruleset,
     ratio,
 )
+from supplierscore.engine._participation import participation
 from supplierscore.engine._values import MISSING, resolve
 from supplierscore.inputs import Tender
 from supplierscore.sheet import BreakdownRow, Row
@@ -45,9 +46,14 @@ def score_tender(tender: Tender, ruleset: rs.Ruleset) -> tuple[list[Row], list[B
     """Score and rank one tender's valid bids; rows come in rank order, then ineligible bids by id."""
     plan = compile_ruleset(ruleset)
     header = tender.header
+    bids = (
+        tender.bids
+        if ruleset.participation is None
+        else [_with_participation(b, ruleset) for b in tender.bids]
+    )
     results = [
         _BidResult(bid, [r for g in ruleset.gates if (r := gate_failure(g, bid, header))], {}, {}, [])
-        for bid in tender.bids
+        for bid in bids
     ]
     eligible = [r for r in results if r.eligible]
     # Equal prices written differently ("96200.00", 96200) print the same whatever the bids' order.
@@ -68,6 +74,12 @@ def score_tender(tender: Tender, ruleset: rs.Ruleset) -> tuple[list[Row], list[B
     rows += [_row(tender.id, None, r) for r in ineligible]
     breakdown = [line for r in ranked for line in r.breakdown]
     return rows, breakdown
+
+
+def _with_participation(bid: Mapping[str, Any], ruleset: rs.Ruleset) -> Mapping[str, Any]:
+    """The bid with its derived ``participation`` (a key no bid can give: the schema refuses it)."""
+    assert ruleset.participation is not None
+    return {**bid, "participation": participation(bid, ruleset.participation)}
 
 
 def _row(tender_id: str, rank: int | None, result: _BidResult) -> Row:
