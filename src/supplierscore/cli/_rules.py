@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from supplierscore.cli._common import reports_errors
-from supplierscore.ruleset import list_presets, load_ruleset, summarize
+from supplierscore.errors import UsageError
+from supplierscore.ruleset import format_lint, lint, list_presets, load_ruleset, summarize
 
 
 @click.group()
@@ -22,17 +23,36 @@ def rules() -> None:
 
 @rules.command(name="check")
 @click.argument("ruleset_path", metavar="RULESET")
+@click.option(
+    "--jurisdiction",
+    metavar="CODE",
+    help="Check the legal guardrails of this jurisdiction (US, US-federal-aid, GB, EU, FR, CA-ON-Toronto, "
+    "...) instead of the ruleset's own jurisdiction.",
+)
+@click.option("--strict", is_flag=True, help="Exit 2 when there is any guardrail warning.")
 @reports_errors
-def rules_check(ruleset_path: str) -> None:
-    """Check RULESET (a file, or preset:NAME) against every rule and print a one-screen summary (exit 0),
-    or every problem (exit 2).
+def rules_check(ruleset_path: str, jurisdiction: str | None, strict: bool) -> None:
+    """Check RULESET (a file, or preset:NAME) against every rule and print a one-screen summary, then the
+    guardrail warnings for its jurisdiction, each with its source and a suggested change (exit 0; with
+    --strict, exit 2 when there is any warning). A ruleset that breaks a rule: every problem (exit 2).
 
     \b
     Examples:
       supplierscore rules check rules/cities-of-migration.yaml
-      supplierscore rules check preset:uk-ppn002-social-value
+      supplierscore rules check --jurisdiction US rules/cities-of-migration.yaml
+      supplierscore rules check --strict preset:uk-ppn002-social-value
     """
-    click.echo(summarize(load_ruleset(ruleset_path)))
+    ruleset = load_ruleset(ruleset_path)
+    try:
+        warnings = lint(ruleset, jurisdiction)
+    except ValueError as error:
+        raise UsageError(f"--jurisdiction: {error}") from None
+    click.echo(summarize(ruleset))
+    click.echo("")
+    click.echo(format_lint(warnings, jurisdiction or ruleset.jurisdiction))
+    if strict and warnings:
+        count = f"{len(warnings)} guardrail warning{'s' if len(warnings) != 1 else ''}"
+        raise UsageError(f"{count} and --strict: the ruleset is not accepted as it is")
 
 
 @rules.command(name="list")

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from supplierscore.ruleset._fields import _Catalog as _Catalog
 from supplierscore.ruleset._fields import is_known_field, known_fields
+from supplierscore.ruleset._lint import LintWarning, format_lint, lint
 from supplierscore.ruleset._load import (
     default_ruleset_path,
     load_ruleset,
@@ -91,6 +92,7 @@ __all__ = [
     "FieldRef",
     "Gate",
     "Linear",
+    "LintWarning",
     "Lookup",
     "Method",
     "Panel",
@@ -106,8 +108,10 @@ __all__ = [
     "Threshold",
     "TieBreaker",
     "default_ruleset_path",
+    "format_lint",
     "is_known_field",
     "known_fields",
+    "lint",
     "list_presets",
     "load_ruleset",
     "parse_ruleset",
