@@ -49,6 +49,12 @@ CREDIT: Mapping[str, Decimal] = {
 """The part of a subcontract's share that counts, by role; a broker counts its fee instead."""
 
 
+def participation_keys(ruleset: rs.Ruleset) -> tuple[str, ...]:
+    """The keys every row of a sheet reports under ``participation``: the counted groups, then ``any``."""
+    rule = ruleset.participation
+    return () if rule is None else (*rule.groups, ANY)
+
+
 def participation(bid: Mapping[str, Any], rule: rs.Participation) -> dict[str, Decimal]:
     """Each counted group's share of the contract value (percent, exact), then ``any`` (see the module)."""
     totals = dict.fromkeys([*rule.groups, ANY], Decimal(0))

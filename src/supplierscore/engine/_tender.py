@@ -19,7 +19,7 @@ from supplierscore.engine._methods import (
 from supplierscore.engine._participation import participation
 from supplierscore.engine._values import MISSING, resolve
 from supplierscore.inputs import Tender
-from supplierscore.sheet import BreakdownRow, Row
+from supplierscore.sheet import BreakdownRow, ParticipationRow, Row
 
 # ---------------------------------------------------------------------------------------------------
 # A tender
@@ -84,6 +84,21 @@ def _with_participation(bid: Mapping[str, Any], ruleset: rs.Ruleset) -> Mapping[
 
 def _row(tender_id: str, rank: int | None, result: _BidResult) -> Row:
     supplier = result.bid["supplier"]
+    counted = result.bid.get("participation")
+    if counted is not None:
+        return ParticipationRow(
+            tender_id=tender_id,
+            rank=rank,
+            bid_id=result.bid["id"],
+            supplier_id=supplier["id"],
+            supplier_name=supplier["name"],
+            eligible=result.eligible,
+            reasons=tuple(result.reasons),
+            total=result.total if result.eligible else None,
+            points=result.points,
+            groups=result.groups,
+            participation={key: str(value) for key, value in counted.items()},
+        )
     return Row(
         tender_id=tender_id,
         rank=rank,

@@ -51,7 +51,7 @@ from supplierscore.ruleset._models import (
 from supplierscore.ruleset._rules import PARTICIPATION
 from supplierscore.ruleset._schema import _number_text
 
-JURISDICTION = re.compile(r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,32}){0,3}$")
+JURISDICTION = re.compile(r"[A-Za-z]{2}(-[A-Za-z0-9]{1,32}){0,3}\Z")
 """The form of a jurisdiction code, as the ruleset schema gives it."""
 
 EU_MEMBERS = frozenset(

@@ -53,7 +53,13 @@ class SheetWriter:
     """
 
     def __init__(
-        self, path: Path, criteria: tuple[str, ...], groups: tuple[str, ...], precision: int, workdir: Path
+        self,
+        path: Path,
+        criteria: tuple[str, ...],
+        groups: tuple[str, ...],
+        precision: int,
+        workdir: Path,
+        participation: tuple[str, ...] = (),
     ) -> None:
         if path.suffix.lower() not in STREAMABLE:
             raise UsageError(
@@ -61,7 +67,7 @@ class SheetWriter:
             )
         self.path, self.workdir = path, workdir
         self.format = path.suffix.lower()
-        self.shape = ScoreSheet(_PLACEHOLDER, criteria, groups)
+        self.shape = ScoreSheet(_PLACEHOLDER, criteria, groups, participation=participation)
         self.precision = precision
         self.parts: dict[str, list[Path]] = {"Rows": [], "Breakdown": [], "Rejections": []}
         self.counts = {"Rows": 0, "Breakdown": 0, "Rejections": 0}
@@ -70,7 +76,10 @@ class SheetWriter:
         self, rows: list[Row], breakdown: list[BreakdownRow], rejections: list[Rejection]
     ) -> ScoreSheet:
         meta = replace(_PLACEHOLDER, precision=self.precision)
-        return ScoreSheet(meta, self.shape.criteria, self.shape.groups, rows, breakdown, rejections)
+        shape = self.shape
+        return ScoreSheet(
+            meta, shape.criteria, shape.groups, rows, breakdown, rejections, shape.participation
+        )
 
     def add(self, rows: list[Row], breakdown: list[BreakdownRow]) -> None:
         """Append the next rows and breakdown lines, already in the sheet's final order."""
@@ -100,7 +109,9 @@ class SheetWriter:
 
     def close(self, metadata: Metadata) -> list[Path]:
         """Join the pieces under the final names, with the metadata; returns every file written."""
-        sheet = ScoreSheet(metadata, self.shape.criteria, self.shape.groups)
+        sheet = ScoreSheet(
+            metadata, self.shape.criteria, self.shape.groups, participation=self.shape.participation
+        )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.format == ".json":

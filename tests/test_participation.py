@@ -1,0 +1,120 @@
+"""Supply-chain participation: the derived input, how the sheet reports it, and the subcontract fields.
+
+The counting itself is worked by hand in tests/conformance/39-* and 40-*; these tests cover what the
+conformance format cannot: rejections, every output format, and sheets of rulesets that count nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from supplierscore import load_ruleset, read_bids, read_documents, score
+from supplierscore.engine._participation import credited, participation
+from supplierscore.ruleset import Participation
+
+ROOT = Path(__file__).parent.parent
+TENDERS = ROOT / "examples" / "tenders.ndjson"
+
+
+def _document(subcontracts: list[dict[str, Any]]) -> dict[str, Any]:
+    bid = {
+        "id": "B-1",
+        "supplier": {"id": "S-1", "name": "Alpha"},
+        "price": {"amount": "100.00", "currency": "CAD"},
+        "supply_chain": {"subcontracts": subcontracts},
+    }
+    return {"tender": {"id": "T-1", "currency": "CAD"}, "bids": [bid]}
+
+
+class TestSubcontractFields:
+    """role and fee_pct in the bid schema, and the rule checked after it."""
+
+    def test_a_fee_without_the_broker_role_is_rejected(self) -> None:
+        """fee_pct on a regular dealer is a rejection naming the field."""
+        line = {"supplier_name": "X", "share_pct": 10, "role": "regular_dealer", "fee_pct": 5}
+        batch = read_documents([_document([line])])
+        assert [r.path for r in batch.rejections] == ["/bids/0/supply_chain/subcontracts/0/fee_pct"]
+
+    def test_an_unknown_role_is_rejected(self) -> None:
+        """A role outside the five is refused by the schema."""
+        batch = read_documents([_document([{"supplier_name": "X", "share_pct": 10, "role": "distributor"}])])
+        assert batch.rejected == 1
+
+    def test_a_broker_with_its_fee_is_accepted(self) -> None:
+        """role broker with fee_pct validates."""
+        line = {"supplier_name": "X", "share_pct": 10, "role": "broker", "fee_pct": 5, "owned_by": ["dbe"]}
+        assert read_documents([_document([line])]).rejected == 0
+
+
+class TestTheSheet:
+    """Rows report participation only under a ruleset that counts it."""
+
+    def test_a_ruleset_without_participation_writes_the_sheet_as_before(self, tmp_path: Path) -> None:
+        """No participation key in any JSON row, and no participation column in CSV."""
+        sheet = score(read_bids([TENDERS]), load_ruleset("preset:cities-of-migration"))
+        assert all("participation" not in row for row in sheet.to_dict()["rows"])
+        sheet.write(tmp_path / "s.csv")
+        header = (tmp_path / "s.csv").read_text(encoding="utf-8").splitlines()[0]
+        assert "participation" not in header
+
+    def test_every_row_reports_every_counted_group(self, tmp_path: Path) -> None:
+        """Under the Toronto preset each row (eligible or not) has every group and any, in JSON and CSV."""
+        ruleset = load_ruleset("preset:toronto-social-procurement")
+        assert ruleset.participation is not None
+        keys = [*ruleset.participation.groups, "any"]
+        sheet = score(read_bids([TENDERS]), ruleset)
+        rows = sheet.to_dict()["rows"]
+        assert rows and all(list(row["participation"]) == keys for row in rows)
+        assert json.loads(sheet.to_json_bytes())["rows"] == rows
+        sheet.write(tmp_path / "s.csv")
+        with (tmp_path / "s.csv").open(encoding="utf-8") as handle:
+            table = list(csv.DictReader(handle))
+        assert [r["participation.any"] for r in table] == [r["participation"]["any"] for r in rows]
+
+
+_LINE = st.fixed_dictionaries(
+    {
+        "supplier_name": st.just("X"),
+        "share_pct": st.decimals(min_value=0, max_value=10, places=3),
+        "owned_by": st.lists(st.sampled_from(["immigrant", "women", "dbe"]), unique=True),
+        "role": st.sampled_from(["own_forces", "services", "manufacturer", "regular_dealer", "broker"]),
+        "fee_pct": st.decimals(min_value=0, max_value=100, places=2),
+    }
+)
+
+
+class TestCountingProperties:
+    """What holds for any subcontracts."""
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(_LINE, max_size=8))
+    def test_any_lies_between_the_largest_group_and_their_sum(self, lines: list[dict[str, Any]]) -> None:
+        """Each line counts once in any: any ≥ every group's share, ≤ their sum, ≤ the lines' total."""
+        shares = participation(
+            {"supply_chain": {"subcontracts": lines}}, Participation(groups=["immigrant", "women"])
+        )
+        groups = [shares["immigrant"], shares["women"]]
+        assert max(groups) <= shares["any"] <= sum(groups)
+        assert shares["any"] <= sum((credited(line) for line in lines), Decimal(0))
+
+    @pytest.mark.parametrize(
+        ("role", "expected"),
+        [
+            ("own_forces", "10"),
+            ("services", "10"),
+            ("manufacturer", "10"),
+            ("regular_dealer", "6.0"),
+            ("broker", "0.5"),
+        ],
+    )
+    def test_each_role_counts_its_part(self, role: str, expected: str) -> None:
+        """10 % of the contract: 10 in full, 6 as a regular dealer, a 5 % fee (0.5) as a broker."""
+        assert credited({"share_pct": 10, "role": role, "fee_pct": 5}) == Decimal(expected)
