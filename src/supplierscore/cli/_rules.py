@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-from supplierscore.cli._common import reports_errors
+from supplierscore.cli._common import EXIT_REJECTED, reports_errors
 from supplierscore.errors import UsageError
+from supplierscore.inputs import read_bids
 from supplierscore.ruleset import format_lint, lint, list_presets, load_ruleset, summarize
 
 
@@ -76,3 +79,36 @@ def rules_list() -> None:
         for key, title, url in preset.sources:
             click.echo(f"  source {key}: {title}")
             click.echo(f"    {url}")
+
+
+@rules.command(name="diff")
+@click.argument("first", metavar="A")
+@click.argument("second", metavar="B")
+@click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    metavar="BATCH",
+    help="Bids to score under both rulesets (a file, a folder or -, as `score` takes; repeatable): "
+    "lists the bids that would change rank, and why.",
+)
+@reports_errors
+def rules_diff(first: str, second: str, inputs: tuple[str, ...]) -> None:
+    """What differs from ruleset A to ruleset B (files or preset:NAME): criteria, weights, methods,
+    evidence, gates and policy; with --input, which bids would change rank (exit 1 if some input bids
+    were rejected).
+
+    \b
+    Examples:
+      supplierscore rules diff rules/cities-of-migration.yaml examples/audit/cities-of-migration-1.1.yaml
+      supplierscore rules diff preset:cities-of-migration preset:immigrant-employment-practices \\
+          --input examples/tenders.ndjson
+    """
+    from supplierscore.audit import compare_rulesets, format_comparison  # imports the audit stage
+
+    a, b = load_ruleset(first), load_ruleset(second)
+    batch = read_bids(list(inputs)) if inputs else None
+    result = compare_rulesets(a, b, batch)
+    click.echo(format_comparison(result, (first, second)))
+    if result.rejected:
+        sys.exit(EXIT_REJECTED)

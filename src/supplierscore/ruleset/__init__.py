@@ -33,6 +33,7 @@ Example:
 
 from __future__ import annotations
 
+from supplierscore.ruleset._diff import rule_changes, ruleset_changes
 from supplierscore.ruleset._fields import _Catalog as _Catalog
 from supplierscore.ruleset._fields import is_known_field, known_fields
 from supplierscore.ruleset._lint import LintWarning, format_lint, lint
@@ -116,6 +117,8 @@ __all__ = [
     "load_ruleset",
     "parse_ruleset",
     "preset_names",
+    "rule_changes",
+    "ruleset_changes",
     "ruleset_from_canonical",
     "summarize",
 ]
