@@ -43,8 +43,10 @@ ANY = rs.PARTICIPATION_ANY
 CREDIT: Mapping[str, Decimal] = {
     "own_forces": Decimal(1),  # 26.55(a)(1): the entire amount of the work performed by its own forces
     "services": Decimal(1),  # 26.55(a)(2): the entire fee for a bona fide service, if reasonable
-    "manufacturer": Decimal(1),  # 26.55(e): 100 percent of the cost of the materials
-    "regular_dealer": Decimal("0.6"),  # 26.55(e): 60 percent of the cost of the materials
+    "manufacturer": Decimal(
+        1
+    ),  # 26.55, materials: "counting 100 percent of the cost" (Potomac Law, 2024 rule)
+    "regular_dealer": Decimal("0.6"),  # 26.55, materials: "60 percent of the cost" (Potomac Law, 2024 rule)
 }
 """The part of a subcontract's share that counts, by role; a broker counts its fee instead."""
 
