@@ -155,7 +155,7 @@ class TestOwnershipPoints:
         warnings = lint(_ruleset(_ownership), code)
         assert [w.rule for w in warnings] == ["ownership-points"]
         assert warnings[0].source.url.startswith("http")
-        assert "ownership.immigrant" in warnings[0].message
+        assert "immigrant ownership" in warnings[0].message
 
     @pytest.mark.parametrize("code", ["CA", "CA-ON", "AU"])
     def test_where_no_such_law_is_known_they_do_not(self, code: str) -> None:
@@ -167,6 +167,20 @@ class TestOwnershipPoints:
         ruleset = _ruleset(lambda d: _ownership(d, "veteran"))
         assert _rules(ruleset, "US") == []
         assert _rules(ruleset, "EU") == ["ownership-points"]
+
+    def test_counting_certificates_of_ownership_warns(self) -> None:
+        """Points per certificate covering women-owned firms are ownership points too; languages are not."""
+
+        def change(data: dict[str, Any], covers: str) -> None:
+            data["criteria"][0]["weight"] -= 5
+            where = {"covers": covers} if covers else {}
+            method = {"count": {"of": "certifications" if covers else "languages", "where": where, "to": 1}}
+            data["criteria"].append(
+                {"id": "certs", "group": "diversity", "weight": 5, "method": method, "link": "x"}
+            )
+
+        assert _rules(_ruleset(lambda d: change(d, "women")), "US") == ["ownership-points"]
+        assert _rules(_ruleset(lambda d: change(d, "")), "US") == []
 
     def test_weight_zero_earns_no_points_and_does_not_warn(self) -> None:
         """A criterion kept at weight 0 (reported, not scored) is no preference."""

@@ -12,11 +12,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from supplierscore import load_ruleset, read_bids, read_documents, score
+from supplierscore.engine import score_stream
 from supplierscore.engine._participation import credited, participation
 from supplierscore.ruleset import Participation
 
@@ -78,6 +80,27 @@ class TestTheSheet:
         with (tmp_path / "s.csv").open(encoding="utf-8") as handle:
             table = list(csv.DictReader(handle))
         assert [r["participation.any"] for r in table] == [r["participation"]["any"] for r in rows]
+
+    def test_a_streamed_sheet_reports_the_same_participation(self, tmp_path: Path) -> None:
+        """Scored in chunks of one tender, the JSON and CSV sheets are the bytes a whole run writes."""
+        ruleset = load_ruleset("preset:toronto-social-procurement")
+        whole = score(read_bids([TENDERS]), ruleset)
+        for suffix in (".json", ".csv"):
+            whole.write(tmp_path / f"whole{suffix}")
+            score_stream([TENDERS], ruleset, tmp_path / f"streamed{suffix}", chunk_lines=1, workers=1)
+            assert (tmp_path / f"streamed{suffix}").read_bytes() == (tmp_path / f"whole{suffix}").read_bytes()
+
+    def test_parquet_and_xlsx_carry_the_columns(self, tmp_path: Path) -> None:
+        """Parquet and XLSX sheets have a participation.any column holding the JSON's exact text."""
+        ruleset = load_ruleset("preset:us-dot-dbe-participation")
+        sheet = score(read_bids([TENDERS]), ruleset)
+        sheet.write(tmp_path / "s.parquet")
+        sheet.write(tmp_path / "s.xlsx")
+        frame = pl.read_parquet(tmp_path / "s.parquet")
+        assert frame["participation.any"].to_list() == [
+            r["participation"]["any"] for r in sheet.to_dict()["rows"]
+        ]
+        assert (tmp_path / "s.xlsx").stat().st_size > 0
 
 
 _LINE = st.fixed_dictionaries(

@@ -108,6 +108,8 @@ class TestRankChanges:
         moved = {key for key in before if before[key] != after[key]}
         assert {(c.tender_id, c.bid_id) for c in result.rank_changes} == moved
         assert (result.changes == {}) == (variant.sha256 == BASE.sha256)
+        itself = compare_rulesets(variant, variant, BATCH)
+        assert itself.changes == {} and itself.rank_changes == []
 
     def test_the_corrected_example_moves_bids_for_a_reason(self) -> None:
         """1.0.0 → 1.1.0: some bids move, each with the weight change that moved it."""

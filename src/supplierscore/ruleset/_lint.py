@@ -42,6 +42,7 @@ from supplierscore.ruleset._fields import _resolve
 from supplierscore.ruleset._models import (
     NOT_SOCIAL_GROUPS,
     Bands,
+    Count,
     Criterion,
     Linear,
     Lookup,
@@ -268,7 +269,7 @@ def _ownership_points(ruleset: Ruleset, place: _Place | None) -> Found:
                 "ownership-points",
                 f"/criteria/{index}",
                 f"criterion {criterion.id}",
-                f"scores ownership.{hit} ({groups[hit]}) for up to {_number_text(criterion.weight)} points; "
+                f"scores {hit} ownership ({groups[hit]}) for up to {_number_text(criterion.weight)} points; "
                 f"{law} {groups[hit]} are a legal risk",
                 source,
                 suggestion,
@@ -300,12 +301,18 @@ def _ownership_points(ruleset: Ruleset, place: _Place | None) -> Found:
 
 
 def _owned_group(criterion: Criterion, groups: Mapping[str, str]) -> str | None:
-    """The ownership group a criterion scores: by its field, or by the group its evidence certifies."""
+    """The ownership group a criterion scores: by its field, or by counting certificates that cover it
+    (``count {of: certifications, where: {covers: immigrant}}`` scores certified ownership)."""
     paths = [] if criterion.field is None else [criterion.field.path or "", *(criterion.field.share or ())]
     for path in paths:
         found = _path_group(path, groups)
         if found is not None:
             return found
+    method = criterion.method
+    if isinstance(method, Count) and method.of == "certifications":
+        covered = [g for g in method.where.get("covers", []) if isinstance(g, str) and g in groups]
+        if covered:
+            return covered[0]
     return None
 
 
