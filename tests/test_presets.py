@@ -77,7 +77,8 @@ class TestPresetFiles:
     def test_every_number_has_its_source_next_to_it(self, name: str) -> None:
         """Each weight, policy bound and scoring figure carries a comment saying where it comes from."""
         lines = package_file("rules", "presets", f"{name}.yaml").read_text(encoding="utf-8").splitlines()
-        number = re.compile(r"^\s*(weight|social_weight_min|social_weight_max|certified_only|[a-z_]+_share):")
+        keys = r"precision|weight|social_weight_m..|method|evidence|self_declared|[a-z_]+_share"
+        number = re.compile(rf"^\s*({keys}):.*\d")
         uncommented = [line for line in lines if number.match(line) and "#" not in line]
         assert uncommented == []
 
