@@ -21,6 +21,7 @@ def rules() -> None:
       supplierscore rules check rules/cities-of-migration.yaml
       supplierscore rules check --jurisdiction US preset:cities-of-migration
       supplierscore rules list
+      supplierscore rules diff preset:cities-of-migration preset:immigrant-employment-practices
     """
 
 

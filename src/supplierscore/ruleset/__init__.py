@@ -21,6 +21,10 @@ its line, in one :class:`~supplierscore.errors.RulesetError`:
    replayed from its stored canonical form (:func:`ruleset_from_canonical`) are equal down to how each
    number prints (``12.50`` in the file is ``12.5`` in both).
 
+Beside loading: the bundled **presets** (``load_ruleset("preset:NAME")``, :func:`list_presets`), the
+**guardrail linter** (:func:`lint`: legal and policy risks in a jurisdiction, each with its source and a
+suggested change) and :func:`rule_changes` (what differs between two rulesets, in what can change a score).
+
 Example:
     >>> ruleset = load_ruleset(default_ruleset_path())
     >>> ruleset.id, ruleset.version, sum(c.weight for c in ruleset.criteria) == 100
