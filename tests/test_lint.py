@@ -155,7 +155,7 @@ class TestOwnershipPoints:
         warnings = lint(_ruleset(_ownership), code)
         assert [w.rule for w in warnings] == ["ownership-points"]
         assert warnings[0].source.url.startswith("http")
-        assert "immigrant ownership" in warnings[0].message
+        assert "ownership by group immigrant" in warnings[0].message
 
     @pytest.mark.parametrize("code", ["CA", "CA-ON", "AU"])
     def test_where_no_such_law_is_known_they_do_not(self, code: str) -> None:

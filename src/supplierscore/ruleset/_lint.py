@@ -269,8 +269,8 @@ def _ownership_points(ruleset: Ruleset, place: _Place | None) -> Found:
                 "ownership-points",
                 f"/criteria/{index}",
                 f"criterion {criterion.id}",
-                f"scores {hit} ownership ({groups[hit]}) for up to {_number_text(criterion.weight)} points; "
-                f"{law} {groups[hit]} are a legal risk",
+                f"scores ownership by group {hit} ({groups[hit]}) for up to "
+                f"{_number_text(criterion.weight)} points; {law} {groups[hit]} are a legal risk",
                 source,
                 suggestion,
             )
