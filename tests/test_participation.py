@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from supplierscore import load_ruleset, read_bids, read_documents, score
 from supplierscore.engine import score_stream
 from supplierscore.engine._participation import credited, participation
-from supplierscore.ruleset import Participation
+from supplierscore.errors import RulesetError
+from supplierscore.ruleset import Participation, parse_ruleset
 
 ROOT = Path(__file__).parent.parent
 TENDERS = ROOT / "examples" / "tenders.ndjson"
@@ -54,6 +55,55 @@ class TestSubcontractFields:
         """role broker with fee_pct validates."""
         line = {"supplier_name": "X", "share_pct": 10, "role": "broker", "fee_pct": 5, "owned_by": ["dbe"]}
         assert read_documents([_document([line])]).rejected == 0
+
+
+def _ruleset(participation: dict[str, Any] | None, field: str, method: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "ruleset": "p",
+        "version": "1",
+        "title": "p",
+        "precision": 2,
+        "rounding": "half_up",
+        "criteria": [
+            {"id": "price", "group": "price", "weight": 90, "method": {"price_proportional": {}}},
+            {"id": "share", "group": "supply", "weight": 10, "field": field, "method": method},
+        ],
+    }
+    if participation is not None:
+        data["participation"] = participation
+    return data
+
+
+class TestRulesetChecks:
+    """participation.<group> fields are checked when the ruleset is loaded."""
+
+    @pytest.mark.parametrize(
+        ("block", "field", "method", "says"),
+        [
+            (None, "participation.immigrant", {"linear": {"from": 0, "to": 10}}, "has a participation block"),
+            (
+                {"groups": ["women"]},
+                "participation.immigrant",
+                {"linear": {"from": 0, "to": 10}},
+                'not "immigrant"',
+            ),
+            ({"groups": ["immigrant"]}, "participation.immigrant", {"boolean": {}}, "is a number"),
+        ],
+    )
+    def test_a_field_the_block_does_not_count_is_refused(
+        self, block: dict[str, Any] | None, field: str, method: dict[str, Any], says: str
+    ) -> None:
+        """No block, a group the block does not count, a method that needs true/false: each a problem."""
+        with pytest.raises(RulesetError) as caught:
+            parse_ruleset(_ruleset(block, field, method))
+        assert [p.path for p in caught.value.problems] == ["/criteria/1/field"]
+        assert says in str(caught.value)
+
+    @pytest.mark.parametrize("field", ["participation.immigrant", "participation.any"])
+    def test_a_counted_group_or_any_loads(self, field: str) -> None:
+        """A counted group and any are fields a criterion can score."""
+        ruleset = parse_ruleset(_ruleset({"groups": ["immigrant"]}, field, {"linear": {"from": 0, "to": 10}}))
+        assert ruleset.participation is not None and ruleset.participation.groups == ["immigrant"]
 
 
 class TestTheSheet:
