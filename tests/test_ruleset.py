@@ -1100,7 +1100,8 @@ class TestSchemaFile:
         assert missing == []
 
     def test_only_maps_allow_additional_properties(self, schema: dict[str, Any]):
-        """Objects with properties refuse unknown keys; maps (labels, targets, lookup map, where) do not."""
+        """Objects with properties refuse unknown keys; maps (labels, sources, targets, lookup map, where)
+        do not."""
         objects = _objects(schema)
         loose = [
             path
@@ -1114,6 +1115,7 @@ class TestSchemaFile:
             "/$defs/lookup/properties/map",
             "/properties/labels",
             "/properties/labels/additionalProperties",
+            "/properties/sources",
             "/properties/targets",
         ]
 

@@ -46,6 +46,7 @@ MAPS = {
     (BID, "/properties/quality"),
     (SHEET, "/properties/rows/items/properties/points"),
     (SHEET, "/properties/rows/items/properties/groups"),
+    (SHEET, "/properties/rows/items/properties/participation"),
 }
 """The only objects with open property names: each uses propertyNames and an additionalProperties schema."""
 
@@ -61,6 +62,7 @@ GROUPS = {
     "youth",
     "social_enterprise",
     "living_wage",
+    "dbe",
 }
 
 
@@ -261,7 +263,8 @@ def test_every_property_has_a_description(name: str) -> None:
 
 @pytest.mark.parametrize("name", ALL_SCHEMAS)
 def test_every_object_is_closed_except_the_documented_maps(name: str) -> None:
-    """Every object has additionalProperties false, except the quality/points/groups maps, which say so."""
+    """Every object has additionalProperties false, except the quality/points/groups/participation maps,
+    which say so."""
     found_maps: set[tuple[str, str]] = set()
     for pointer, node in subschemas(load(name)):
         if "object" not in types_of(node):
@@ -335,7 +338,7 @@ def test_country_list_is_iso_3166_alpha_2() -> None:
 
 
 def test_group_list() -> None:
-    """Certifications and subcontracts name the same ten groups."""
+    """Certifications and subcontracts name the same eleven groups."""
     assert set(load(BID)["$defs"]["group"]["enum"]) == GROUPS
 
 

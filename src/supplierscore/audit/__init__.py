@@ -39,6 +39,8 @@ Example:
 
 from __future__ import annotations
 
+from supplierscore.audit._compare import RulesetComparison, compare_rulesets, format_comparison
+
 # The ``X as X`` imports keep names importable from here as before without adding them to __all__:
 # the log's constants, and _signed_message, which the tests use.
 from supplierscore.audit._diff import (
@@ -72,11 +74,14 @@ __all__ = [
     "Record",
     "Recovery",
     "Replay",
+    "RulesetComparison",
     "SheetDiff",
     "Verification",
     "canonical",
+    "compare_rulesets",
     "diff_sheets",
     "first_difference",
+    "format_comparison",
     "format_diff",
     "key_id",
     "keygen",

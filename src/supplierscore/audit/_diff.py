@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from supplierscore.ruleset import rule_changes
+
 # ---------------------------------------------------------------------------------------------------
 # Comparing sheets
 
@@ -105,7 +107,7 @@ def diff_sheets(
     ``rulesets`` (the two rulesets as parsed canonical JSON, which an audit log keeps) lets the reasons
     name exactly what changed in a criterion (``weight 40 → 45``); a sheet alone only shows its effect.
     """
-    rules = _rule_changes(*rulesets) if rulesets else {}
+    rules = rule_changes(*rulesets) if rulesets else {}
     meta_a, meta_b = a["metadata"], b["metadata"]
     ruleset_changed = meta_a["ruleset"]["sha256"] != meta_b["ruleset"]["sha256"]
     input_changed = meta_a["input_sha256"] != meta_b["input_sha256"]
@@ -127,36 +129,6 @@ def diff_sheets(
         removed=[k for k in rows_a if k not in rows_b],
         rules=[f"{name}: {change}" for name, change in rules.items()],
     )
-
-
-_RULE_KEYS = ("weight", "group", "field", "method", "evidence")
-_RULESET_KEYS = ("precision", "rounding", "gates", "ranking")
-
-
-def _rule_changes(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, str]:
-    """What changed between two rulesets: per criterion id (weight, method, …) and in the whole set."""
-    old = {c["id"]: c for c in a.get("criteria", [])}
-    new = {c["id"]: c for c in b.get("criteria", [])}
-    changes = {}
-    for name in [*old, *(n for n in new if n not in old)]:
-        if name not in old or name not in new:
-            changes[name] = "added" if name not in old else "removed"
-            continue
-        parts = [_change(key, old[name].get(key), new[name].get(key)) for key in _RULE_KEYS]
-        if any(parts):
-            changes[name] = ", ".join(p for p in parts if p)
-    for key in _RULESET_KEYS:
-        change = _change(key, a.get(key), b.get(key))
-        if change:
-            changes[f"(ruleset {key})"] = change
-    return changes
-
-
-def _change(key: str, before: Any, after: Any) -> str:
-    if before == after:
-        return ""
-    shown = [json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in (before, after)]
-    return f"{key} {shown[0]} → {shown[1]}"
 
 
 def _by_bid(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], Mapping[str, Any]]:

@@ -36,8 +36,9 @@ from supplierscore.sheet import STREAMABLE, WRITERS, Row, ScoreSheet, check_outp
 @click.option(
     "--rules",
     "rules_path",
-    type=click.Path(exists=True, dir_okay=False),
-    help="The ruleset (YAML or JSON). Default: the bundled rules/cities-of-migration.yaml.",
+    metavar="RULESET",
+    help="The ruleset (YAML or JSON), or preset:NAME (see `rules list`). "
+    "Default: the bundled rules/cities-of-migration.yaml.",
 )
 @click.option(
     "--out",

@@ -11,6 +11,10 @@ long its decimal expansion. Only then is it rounded, once, by integer arithmetic
 denominator (:func:`round_points`), in the ruleset's mode. Totals and group subtotals are sums of the
 rounded points, so a sheet always adds up as printed.
 
+Under a ruleset with a ``participation`` block, each bid's subcontracts are first counted into
+``participation.<group>`` (:mod:`supplierscore.engine._participation`, after 49 CFR 26.55), which gates and
+criteria read like any field and every row reports.
+
 Ranking inside a tender is a total order: total (high first), the ruleset's tie-breakers, then bid id by
 code point; input order never matters.
 """

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from supplierscore import __version__
 from supplierscore import ruleset as rs
+from supplierscore.engine._participation import participation_keys
 from supplierscore.engine._tender import score_tender
 from supplierscore.inputs import Batch, FileSummary, Rejection, Tender, paused_gc
 from supplierscore.sheet import BreakdownRow, Counts, Metadata, Row, ScoreSheet
@@ -56,6 +57,7 @@ def score(
         rows=rows,
         breakdown=breakdown,
         rejections=rejections,
+        participation=participation_keys(ruleset),
     )
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from supplierscore import ruleset as rs
+from supplierscore.engine._participation import participation_keys
 from supplierscore.engine._run import metadata_for
 from supplierscore.engine._tender import score_tender
 from supplierscore.errors import OutputError
@@ -94,7 +95,14 @@ def score_stream(
     try:
         with tempfile.TemporaryDirectory(prefix="supplierscore-") as folder:
             workdir = Path(folder)
-            writer = SheetWriter(target, criteria, groups, ruleset.precision, workdir)
+            writer = SheetWriter(
+                target,
+                criteria,
+                groups,
+                ruleset.precision,
+                workdir,
+                participation=participation_keys(ruleset),
+            )
             plan = plan_reading(inputs, chunk_lines=chunk_lines, spill=workdir)
             tasks = [(number, chunk, plan.duplicates, workdir) for number, chunk in enumerate(plan.chunks)]
             runs: list[Path] = []

@@ -16,9 +16,10 @@ from supplierscore.engine._methods import (
     compile_ruleset,
     ratio,
 )
+from supplierscore.engine._participation import participation
 from supplierscore.engine._values import MISSING, resolve
 from supplierscore.inputs import Tender
-from supplierscore.sheet import BreakdownRow, Row
+from supplierscore.sheet import BreakdownRow, ParticipationRow, Row
 
 # ---------------------------------------------------------------------------------------------------
 # A tender
@@ -45,9 +46,14 @@ def score_tender(tender: Tender, ruleset: rs.Ruleset) -> tuple[list[Row], list[B
     """Score and rank one tender's valid bids; rows come in rank order, then ineligible bids by id."""
     plan = compile_ruleset(ruleset)
     header = tender.header
+    bids = (
+        tender.bids
+        if ruleset.participation is None
+        else [_with_participation(b, ruleset) for b in tender.bids]
+    )
     results = [
         _BidResult(bid, [r for g in ruleset.gates if (r := gate_failure(g, bid, header))], {}, {}, [])
-        for bid in tender.bids
+        for bid in bids
     ]
     eligible = [r for r in results if r.eligible]
     # Equal prices written differently ("96200.00", 96200) print the same whatever the bids' order.
@@ -70,8 +76,29 @@ def score_tender(tender: Tender, ruleset: rs.Ruleset) -> tuple[list[Row], list[B
     return rows, breakdown
 
 
+def _with_participation(bid: Mapping[str, Any], ruleset: rs.Ruleset) -> Mapping[str, Any]:
+    """The bid with its derived ``participation`` (a key no bid can give: the schema refuses it)."""
+    assert ruleset.participation is not None
+    return {**bid, "participation": participation(bid, ruleset.participation)}
+
+
 def _row(tender_id: str, rank: int | None, result: _BidResult) -> Row:
     supplier = result.bid["supplier"]
+    counted = result.bid.get("participation")
+    if counted is not None:
+        return ParticipationRow(
+            tender_id=tender_id,
+            rank=rank,
+            bid_id=result.bid["id"],
+            supplier_id=supplier["id"],
+            supplier_name=supplier["name"],
+            eligible=result.eligible,
+            reasons=tuple(result.reasons),
+            total=result.total if result.eligible else None,
+            points=result.points,
+            groups=result.groups,
+            participation={key: str(value) for key, value in counted.items()},
+        )
     return Row(
         tender_id=tender_id,
         rank=rank,

@@ -163,7 +163,16 @@ def _bid_rule_errors(bid: Mapping[str, Any], currency: str | None) -> list[tuple
             problems.append(
                 (f"/certifications/{j}/valid_from", f"certificate valid from {start}, after its end {end}")
             )
-    shares = [s["share_pct"] for s in bid.get("supply_chain", {}).get("subcontracts", [])]
+    subcontracts = bid.get("supply_chain", {}).get("subcontracts", [])
+    for j, line in enumerate(subcontracts):
+        if "fee_pct" in line and line.get("role") != "broker":
+            problems.append(
+                (
+                    f"/supply_chain/subcontracts/{j}/fee_pct",
+                    "fee_pct is a broker's fee: give it only with role broker",
+                )
+            )
+    shares = [s["share_pct"] for s in subcontracts]
     if sum(shares, Decimal(0)) > 100:
         total = sum(shares, Decimal(0))
         problems.append(("/supply_chain/subcontracts", f"subcontract shares add up to {total} %, over 100 %"))

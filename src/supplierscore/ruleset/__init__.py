@@ -21,6 +21,10 @@ its line, in one :class:`~supplierscore.errors.RulesetError`:
    replayed from its stored canonical form (:func:`ruleset_from_canonical`) are equal down to how each
    number prints (``12.50`` in the file is ``12.5`` in both).
 
+Beside loading: the bundled **presets** (``load_ruleset("preset:NAME")``, :func:`list_presets`), the
+**guardrail linter** (:func:`lint`: legal and policy risks in a jurisdiction, each with its source and a
+suggested change) and :func:`rule_changes` (what differs between two rulesets, in what can change a score).
+
 Example:
     >>> ruleset = load_ruleset(default_ruleset_path())
     >>> ruleset.id, ruleset.version, sum(c.weight for c in ruleset.criteria) == 100
@@ -33,8 +37,10 @@ Example:
 
 from __future__ import annotations
 
+from supplierscore.ruleset._diff import rule_changes, ruleset_changes
 from supplierscore.ruleset._fields import _Catalog as _Catalog
 from supplierscore.ruleset._fields import is_known_field, known_fields
+from supplierscore.ruleset._lint import LintWarning, format_lint, lint
 from supplierscore.ruleset._load import (
     default_ruleset_path,
     load_ruleset,
@@ -59,21 +65,27 @@ from supplierscore.ruleset._models import (
     Lookup,
     Method,
     Panel,
+    Participation,
     Policy,
     PriceLinear,
     PriceProportional,
     Ranking,
     Rounding,
     Ruleset,
+    Source,
     Threshold,
     TieBreaker,
 )
+from supplierscore.ruleset._presets import PRESET_PREFIX, PresetInfo, list_presets, preset_names
+from supplierscore.ruleset._rules import PARTICIPATION_ANY
 from supplierscore.ruleset._summary import summarize
 
 __all__ = [
     "GROUPS_CERTIFIABLE",
     "METHODS",
     "NOT_SOCIAL_GROUPS",
+    "PARTICIPATION_ANY",
+    "PRESET_PREFIX",
     "PRICE_FIELD",
     "PRICE_METHODS",
     "Band",
@@ -85,22 +97,32 @@ __all__ = [
     "FieldRef",
     "Gate",
     "Linear",
+    "LintWarning",
     "Lookup",
     "Method",
     "Panel",
+    "Participation",
     "Policy",
+    "PresetInfo",
     "PriceLinear",
     "PriceProportional",
     "Ranking",
     "Rounding",
     "Ruleset",
+    "Source",
     "Threshold",
     "TieBreaker",
     "default_ruleset_path",
+    "format_lint",
     "is_known_field",
     "known_fields",
+    "lint",
+    "list_presets",
     "load_ruleset",
     "parse_ruleset",
+    "preset_names",
+    "rule_changes",
+    "ruleset_changes",
     "ruleset_from_canonical",
     "summarize",
 ]

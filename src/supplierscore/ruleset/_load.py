@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from supplierscore.errors import Problem, RulesetError, UsageError
 from supplierscore.resources import package_file
 from supplierscore.ruleset._models import Ruleset
+from supplierscore.ruleset._presets import PRESET_PREFIX, is_preset, preset_path
 from supplierscore.ruleset._rules import _rule_problems
 from supplierscore.ruleset._schema import _schema_problems
 from supplierscore.ruleset._yaml import _escape, _line, _plain, _read_json, _YamlReader
@@ -44,11 +45,14 @@ def default_ruleset_path() -> Path:
 def load_ruleset(source: str | os.PathLike[str]) -> Ruleset:
     """Read, check and load the ruleset file ``source`` (``.yaml``, ``.yml`` or ``.json``).
 
+    ``source`` may also name a bundled preset, ``preset:NAME`` (see :func:`preset_names`); an unknown one is
+    a :class:`~supplierscore.errors.UsageError` listing them.
+
     Raises :class:`~supplierscore.errors.RulesetError` listing every problem found, each with its JSON
     Pointer and line, and :class:`~supplierscore.errors.UsageError` when the file cannot be read at all.
     """
-    path = Path(source)
     name = str(source)
+    path = preset_path(name.removeprefix(PRESET_PREFIX)) if is_preset(source) else Path(source)
     suffix = path.suffix.lower()
     if suffix not in (".yaml", ".yml", ".json"):
         kind = suffix or "(no extension)"

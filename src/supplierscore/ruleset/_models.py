@@ -164,8 +164,26 @@ class Evidence(_Model):
     self_declared: Decimal = Decimal(0)
 
 
+def _listed(value: Any) -> Any:
+    """A single source id as a one-item list; anything else unchanged."""
+    return [value] if isinstance(value, str) else value
+
+
+class Source(_Model):
+    """A published source a ruleset's figures come from (``sources`` maps an id to one)."""
+
+    title: str
+    url: str
+    date: str | None = None
+    note: str | None = None
+
+
 class Criterion(_Model):
-    """One criterion: points = ``weight`` × the method's fraction × the evidence factor, rounded once."""
+    """One criterion: points = ``weight`` × the method's fraction × the evidence factor, rounded once.
+
+    ``source`` (ids into the ruleset's ``sources``) and ``link`` (how the criterion relates to the
+    contract's subject matter) change no score: the summary prints them and the guardrail linter reads them.
+    """
 
     id: str
     group: str
@@ -173,6 +191,13 @@ class Criterion(_Model):
     field: FieldRef | None = None
     method: Method
     evidence: Evidence | None = None
+    source: list[str] = Field(default_factory=list)
+    link: str | None = None
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _sources(cls, value: Any) -> Any:
+        return _listed(value)
 
     @field_validator("field", mode="before")
     @classmethod
@@ -223,6 +248,20 @@ class Policy(_Model):
     social_weight_max: Decimal | None = None
 
 
+class Participation(_Model):
+    """Which groups' supply-chain participation is counted (``participation.<group>``), and whether only
+    certified subcontractors count; the counting itself follows 49 CFR 26.55 (see the engine)."""
+
+    groups: list[str]
+    certified_only: bool = False
+    source: list[str] = Field(default_factory=list)
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _sources(cls, value: Any) -> Any:
+        return _listed(value)
+
+
 class Ruleset(_Model):
     """A loaded, checked ruleset; immutable, hashed by its digest.
 
@@ -242,6 +281,9 @@ class Ruleset(_Model):
     ranking: Ranking = Field(default_factory=Ranking)
     labels: dict[str, dict[str, str]] = Field(default_factory=dict)
     targets: dict[str, Decimal] = Field(default_factory=dict)
+    jurisdiction: str | None = None
+    sources: dict[str, Source] = Field(default_factory=dict)
+    participation: Participation | None = None
     canonical_json: bytes
     sha256: str
 

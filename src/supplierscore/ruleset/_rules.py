@@ -220,8 +220,49 @@ _NEEDS = {
 """The JSON types a method can score (by method name; any other method needs a number), and in words."""
 
 
+PARTICIPATION = "participation"
+PARTICIPATION_ANY = "any"
+"""The prefix of the derived fields ``participation.<group>``, counted from a bid's subcontracts, and the
+name of the share owned by any of the counted groups (``participation.any``)."""
+
+
+def _derived(ctx: _Context, path: str) -> str | None:
+    """For a ``participation.<group>`` path: None when the ruleset counts that group, else the problem.
+
+    Paths not under ``participation.`` are not derived: the caller checks them against the catalog.
+    """
+    block = ctx.doc.get(PARTICIPATION)
+    groups = block.get("groups") if isinstance(block, Mapping) else None
+    counted = [g for g in groups if isinstance(g, str)] if isinstance(groups, list) else []
+    group = path[len(PARTICIPATION) + 1 :]
+    if not counted:
+        return (
+            f"{path} is counted from the subcontracts only when the ruleset has a participation block: "
+            f"add participation: {{groups: [{group or 'immigrant'}]}}"
+        )
+    if group not in counted and group != PARTICIPATION_ANY:
+        listed = ", ".join([*counted, PARTICIPATION_ANY])
+        return f'participation is counted for {listed}, not "{group}": add it to participation.groups'
+    return None
+
+
+def _is_derived(path: str) -> bool:
+    return path.startswith(f"{PARTICIPATION}.")
+
+
 def _check_path(ctx: _Context, pointer: str, path: str, method: str) -> Found:
     """A criterion's field: a known bid field whose type the method can score."""
+    if _is_derived(path):
+        problem = _derived(ctx, path)
+        if problem is not None:
+            yield pointer, problem
+        elif method in ("boolean", "lookup"):
+            yield (
+                pointer,
+                f"{path} is a number (a percent of the contract value), "
+                f"but the {method} method needs {_NEEDS[method][1]}",
+            )
+        return
     if ctx.catalog is None:
         return
     pattern = ctx.catalog.match(path)
@@ -287,7 +328,11 @@ def _check_gates(ctx: _Context) -> Found:
                 yield f"{base}/value", f"a list value goes with the in operator, not {op}"
         for key in ("field", "ref"):
             path = gate.get(key)
-            if ctx.catalog is not None and isinstance(path, str) and ctx.catalog.match(path) is None:
+            if isinstance(path, str) and _is_derived(path):
+                problem = _derived(ctx, path)
+                if problem is not None:
+                    yield f"{base}/{key}", problem
+            elif ctx.catalog is not None and isinstance(path, str) and ctx.catalog.match(path) is None:
                 yield f"{base}/{key}", _unknown_field(ctx.catalog, path, tender=True)
 
 
@@ -303,7 +348,11 @@ def _check_tie_breakers(ctx: _Context) -> Found:
         group, path = breaker.get("group"), breaker.get("field")
         if isinstance(group, str) and group not in groups:
             yield f"{base}/group", f'unknown group "{group}" (the groups: {", ".join(groups)})'
-        if isinstance(path, str) and ctx.catalog is not None:
+        if isinstance(path, str) and _is_derived(path):
+            problem = _derived(ctx, path)
+            if problem is not None:
+                yield f"{base}/field", problem
+        elif isinstance(path, str) and ctx.catalog is not None:
             pattern = ctx.catalog.match(path)
             if pattern is None or path.startswith("tender."):
                 yield f"{base}/field", _unknown_field(ctx.catalog, path, tender=False)
@@ -340,6 +389,23 @@ def _check_labels(ctx: _Context) -> Found:
             yield pointer, f'criterion "{ident}" has no label in {", ".join(missing)}'
 
 
+def _check_sources(ctx: _Context) -> Found:
+    """Every source a criterion (or the participation block) names is listed under ``sources``."""
+    listed = ctx.doc.get("sources")
+    known = list(listed) if isinstance(listed, Mapping) else []
+    named: list[tuple[str, Any]] = [(f"/criteria/{i}/source", c.get("source")) for i, c in ctx.criteria]
+    block = ctx.doc.get(PARTICIPATION)
+    if isinstance(block, Mapping):
+        named.append((f"/{PARTICIPATION}/source", block.get("source")))
+    for pointer, given in named:
+        ids = [given] if isinstance(given, str) else given if isinstance(given, list) else []
+        for position, ident in enumerate(ids):
+            if isinstance(ident, str) and ident not in known:
+                where = pointer if isinstance(given, str) else f"{pointer}/{position}"
+                have = f" (the sources: {', '.join(known)})" if known else ": the ruleset lists no sources"
+                yield where, f'unknown source "{ident}"{have}'
+
+
 _CHECKS: tuple[Callable[[_Context], Found], ...] = (
     _check_unique_ids,
     _check_weights,
@@ -349,6 +415,7 @@ _CHECKS: tuple[Callable[[_Context], Found], ...] = (
     _check_gates,
     _check_tie_breakers,
     _check_labels,
+    _check_sources,
 )
 """Every rule the schema cannot say; each yields (JSON Pointer, plain-language reason)."""
 

@@ -43,7 +43,8 @@ def summarize(ruleset: Ruleset) -> str:
         f"labels in {', '.join(ruleset.languages)}",
         "",
     ]
-    table = [("criterion", "group", "weight", "method", "field", "evidence")]
+    cited = any(c.source for c in ruleset.criteria)
+    table = [("criterion", "group", "weight", "method", "field", "evidence", *(["source"] if cited else []))]
     table += [
         (
             c.id,
@@ -52,6 +53,7 @@ def summarize(ruleset: Ruleset) -> str:
             _method_text(c.method),
             _field_text(c),
             _evidence_text(c.evidence),
+            *([", ".join(c.source) or "-"] if cited else []),
         )
         for c in ruleset.criteria
     ]
@@ -83,7 +85,26 @@ def summarize(ruleset: Ruleset) -> str:
     out += _labelled("ties", ["total desc", *breakers, "bid id asc"], ", ")
     if ruleset.targets:
         out += _labelled("targets", [f"{k} {_number_text(v)}" for k, v in ruleset.targets.items()])
-    return "\n".join(out)
+    return "\n".join(out + _provenance(ruleset))
+
+
+def _provenance(ruleset: Ruleset) -> list[str]:
+    """Participation counted, jurisdiction, sources and links to the subject matter, when given."""
+    out: list[str] = []
+    counted = ruleset.participation
+    if counted is not None:
+        certified = " (certified subcontractors only)" if counted.certified_only else ""
+        out += _labelled("supply", [f"participation counted for {', '.join(counted.groups)}{certified}"])
+    if ruleset.jurisdiction is not None:
+        out += _labelled("jurisdiction", [ruleset.jurisdiction])
+    for index, (key, source) in enumerate(ruleset.sources.items()):
+        dated = f" ({source.date})" if source.date else ""
+        out += _labelled("sources" if index == 0 else "", [f"{key}: {source.title}{dated}"])
+        out += _labelled("", [f"  {source.url}"])
+    links = [f"{c.id}: {c.link}" for c in ruleset.criteria if c.link]
+    for index, link in enumerate(links):
+        out += _labelled("links" if index == 0 else "", [link])
+    return out
 
 
 def _labelled(label: str, parts: Sequence[str], separator: str = " · ", width: int = 104) -> list[str]:

@@ -11,7 +11,8 @@ same inputs, ruleset and engine version give byte-identical files. Each returns 
 
 - ``.json``: the whole sheet in one file, the contract other programs read.
 - ``.csv``: ``NAME.csv`` holds the rows flattened to one column per criterion (``points.<id>``) and per
-  group (``group.<name>``); ``NAME.breakdown.csv`` and ``NAME.rejections.csv`` sit beside it. Figures are
+  group (``group.<name>``), and per participation key (``participation.<group>``) when the ruleset counts
+  supply-chain participation; ``NAME.breakdown.csv`` and ``NAME.rejections.csv`` sit beside it. Figures are
   the exact decimal strings.
 - ``.xlsx``: one workbook (sheets Rows, Breakdown, Rejections, Metadata) for people: figures are numbers,
   so they sort and sum, shown with the ruleset's decimals; the exact strings are in JSON and CSV.
@@ -26,7 +27,7 @@ CSV and XLSX that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage re
 from __future__ import annotations
 
 from supplierscore.sheet._files import WRITE_ERRORS, check_output
-from supplierscore.sheet._model import BreakdownRow, Counts, Metadata, Row, ScoreSheet
+from supplierscore.sheet._model import BreakdownRow, Counts, Metadata, ParticipationRow, Row, ScoreSheet
 from supplierscore.sheet._read import load_sheet, parse_sheet
 from supplierscore.sheet._stream import STREAMABLE, SheetWriter
 from supplierscore.sheet._tables import neutralise
@@ -39,6 +40,7 @@ __all__ = [
     "BreakdownRow",
     "Counts",
     "Metadata",
+    "ParticipationRow",
     "Row",
     "ScoreSheet",
     "SheetWriter",

@@ -37,6 +37,14 @@ class Row:
 
 
 @dataclass(slots=True)
+class ParticipationRow(Row):
+    """A row under a ruleset that counts supply-chain participation: ``participation`` maps each counted
+    group (and ``any``) to its exact percent of the contract value, as text (``"12.5"``), eligible or not."""
+
+    participation: dict[str, str]
+
+
+@dataclass(slots=True)
 class BreakdownRow:
     """How one criterion scored one bid, with every figure an auditor needs to redo it by hand."""
 
@@ -87,6 +95,9 @@ class ScoreSheet:
     rows: list[Row] = field(default_factory=list)
     breakdown: list[BreakdownRow] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    participation: tuple[str, ...] = ()
+    """The participation keys every row reports (``participation.<key>`` columns); empty when the
+    ruleset counts none, and then rows are plain :class:`Row` s."""
 
     def decimal(self, value: Decimal) -> str:
         """A points figure as the sheet prints it: exactly the ruleset's number of decimals."""
@@ -135,6 +146,7 @@ class ScoreSheet:
             "total": None if row.total is None else self.decimal(row.total),
             "points": {k: self.decimal(v) for k, v in row.points.items()},
             "groups": {k: self.decimal(v) for k, v in row.groups.items()},
+            **({"participation": dict(row.participation)} if isinstance(row, ParticipationRow) else {}),
         }
 
     def _breakdown_dict(self, row: BreakdownRow) -> dict[str, Any]:

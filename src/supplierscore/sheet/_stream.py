@@ -57,7 +57,13 @@ class SheetWriter:
     """
 
     def __init__(
-        self, path: Path, criteria: tuple[str, ...], groups: tuple[str, ...], precision: int, workdir: Path
+        self,
+        path: Path,
+        criteria: tuple[str, ...],
+        groups: tuple[str, ...],
+        precision: int,
+        workdir: Path,
+        participation: tuple[str, ...] = (),
     ) -> None:
         if path.suffix.lower() not in STREAMABLE:
             raise UsageError(
@@ -65,7 +71,7 @@ class SheetWriter:
             )
         self.path, self.workdir = path, workdir
         self.format = path.suffix.lower()
-        self.shape = ScoreSheet(_PLACEHOLDER, criteria, groups)
+        self.shape = ScoreSheet(_PLACEHOLDER, criteria, groups, participation=participation)
         self.precision = precision
         self.parts: dict[str, list[Path]] = {"Rows": [], "Breakdown": [], "Rejections": []}
         self.counts = {"Rows": 0, "Breakdown": 0, "Rejections": 0}
@@ -75,7 +81,10 @@ class SheetWriter:
         self, rows: list[Row], breakdown: list[BreakdownRow], rejections: list[Rejection]
     ) -> ScoreSheet:
         meta = replace(_PLACEHOLDER, precision=self.precision)
-        return ScoreSheet(meta, self.shape.criteria, self.shape.groups, rows, breakdown, rejections)
+        shape = self.shape
+        return ScoreSheet(
+            meta, shape.criteria, shape.groups, rows, breakdown, rejections, shape.participation
+        )
 
     def add(self, rows: list[Row], breakdown: list[BreakdownRow]) -> None:
         """Append the next rows and breakdown lines, already in the sheet's final order."""
@@ -131,7 +140,9 @@ class SheetWriter:
         """Join the pieces under the final names, with the metadata; returns every file written.
 
         The files are made under temporary names beside the sheet and renamed when all are complete."""
-        sheet = ScoreSheet(metadata, self.shape.criteria, self.shape.groups)
+        sheet = ScoreSheet(
+            metadata, self.shape.criteria, self.shape.groups, participation=self.shape.participation
+        )
         try:
             with staging(self.path) as folder:
                 staged = folder / self.path.name

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from supplierscore.inputs import Rejection
-from supplierscore.sheet._model import ScoreSheet
+from supplierscore.sheet._model import ParticipationRow, ScoreSheet
 
 # --- Flat tables, shared by the CSV, XLSX and Parquet writers -----------------------------------------
 
@@ -78,6 +78,7 @@ def _row_table(sheet: ScoreSheet) -> _Table:
         *_ROW_COLUMNS,
         *((f"points.{name}", "decimal") for name in sheet.criteria),
         *((f"group.{name}", "decimal") for name in sheet.groups),
+        *((f"participation.{name}", "text") for name in sheet.participation),
     )
     records = [
         (
@@ -91,6 +92,10 @@ def _row_table(sheet: ScoreSheet) -> _Table:
             None if row.total is None else sheet.decimal(row.total),
             *_figures(sheet, row.points, sheet.criteria),
             *_figures(sheet, row.groups, sheet.groups),
+            *(
+                row.participation.get(name) if isinstance(row, ParticipationRow) else None
+                for name in sheet.participation
+            ),
         )
         for row in sheet.rows
     ]
