@@ -56,7 +56,14 @@ def score(
         rows=rows,
         breakdown=breakdown,
         rejections=rejections,
+        labels=labels_for(ruleset),
     )
+
+
+def labels_for(ruleset: rs.Ruleset, language: str = "en") -> dict[str, str]:
+    """Every criterion and group id → its label in ``language`` (the id itself when it has none)."""
+    names = [c.id for c in ruleset.criteria] + list(ruleset.groups)
+    return {name: ruleset.label(name, language) for name in names}
 
 
 def metadata_for(

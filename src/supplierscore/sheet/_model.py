@@ -34,6 +34,10 @@ class Row:
     total: Decimal | None
     points: dict[str, Decimal]
     groups: dict[str, Decimal]
+    tender_title: str | None = None
+    price: str | None = None
+    """The bid's price amount exactly as the bid wrote it (``"48250.00"``), for people reading the sheet."""
+    currency: str | None = None
 
 
 @dataclass(slots=True)
@@ -87,6 +91,13 @@ class ScoreSheet:
     rows: list[Row] = field(default_factory=list)
     breakdown: list[BreakdownRow] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict, compare=False)
+    """Criterion and group ids → the ruleset's English labels, for the headers people read (XLSX); the JSON
+    keeps the ids, which programs rely on."""
+
+    def label(self, name: str) -> str:
+        """The ruleset's label for a criterion or group id, or the id itself when it has none."""
+        return self.labels.get(name, name)
 
     def decimal(self, value: Decimal) -> str:
         """A points figure as the sheet prints it: exactly the ruleset's number of decimals."""
@@ -135,6 +146,9 @@ class ScoreSheet:
             "total": None if row.total is None else self.decimal(row.total),
             "points": {k: self.decimal(v) for k, v in row.points.items()},
             "groups": {k: self.decimal(v) for k, v in row.groups.items()},
+            "tender_title": row.tender_title,
+            "price": row.price,
+            "currency": row.currency,
         }
 
     def _breakdown_dict(self, row: BreakdownRow) -> dict[str, Any]:
