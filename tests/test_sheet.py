@@ -375,7 +375,9 @@ class TestXlsx:
         ScoreSheet(metadata, sheet.criteria, sheet.groups, sheet.rows).write(tmp_path / "out.xlsx")
         assert code in xlsx_part(tmp_path / "out.xlsx", "xl/styles.xml")  # "0" is Excel's built-in format 1
 
-    @pytest.mark.parametrize(("title", "last"), [("Rows", "M7"), ("Subtotals", "G6"), ("Breakdown", "J5"), ("Rejections", "G2")])
+    @pytest.mark.parametrize(
+        ("title", "last"), [("Rows", "M7"), ("Subtotals", "G6"), ("Breakdown", "J5"), ("Rejections", "G2")]
+    )
     def test_tables_have_bold_frozen_filtered_headers(self, xlsx: Path, title: str, last: str):
         """The header is frozen and filterable over the whole table, and columns have widths."""
         part = xlsx_part(xlsx, f"xl/worksheets/sheet{XLSX_SHEETS.index(title) + 1}.xml")

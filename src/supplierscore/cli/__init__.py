@@ -20,6 +20,7 @@ import click
 from supplierscore import __version__
 from supplierscore.cli._audit import audit_group, diff_command, replay_command, verify_command
 from supplierscore.cli._explain import explain_command
+from supplierscore.cli._report import debrief_command, report_command
 from supplierscore.cli._rules import rules
 from supplierscore.cli._score import score_command
 from supplierscore.cli._validate import validate
@@ -51,5 +52,7 @@ for _command in (
     replay_command,
     diff_command,
     audit_group,
+    report_command,
+    debrief_command,
 ):
     main.add_command(_command)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 import click
 
 from supplierscore.cli._common import reports_errors
@@ -12,11 +15,13 @@ from supplierscore.sheet import load_sheet
 @click.command(name="explain")
 @click.argument("sheet_path", metavar="SHEET", type=click.Path(dir_okay=False))
 @click.argument("bid_id", metavar="BID")
-@click.option("--tender", "tender_id", help="The tender, when the same bid id is used in several.")
+@click.option(
+    "--tender", "tender_id", help="The tender, when the same bid id is used in several (rejections too)."
+)
 @reports_errors
 def explain_command(sheet_path: str, bid_id: str, tender_id: str | None) -> None:
-    """Explain one bid's result from a JSON score sheet: rank, total, and for every criterion the input,
-    fraction, evidence, factor, points and the reason, as a bidder's question needs them.
+    """Explain one bid's result from a JSON score sheet: rank, total, and for every criterion the points,
+    the winner's points and the gap between them, and the reason, as a bidder's question needs them.
 
     \b
     Examples:
@@ -26,9 +31,14 @@ def explain_command(sheet_path: str, bid_id: str, tender_id: str | None) -> None
     sheet = load_sheet(sheet_path)
     rows = [r for r in sheet["rows"] if r["bid_id"] == bid_id and tender_id in (None, r["tender_id"])]
     if not rows:
-        rejected = [r for r in sheet.get("rejections", []) if r.get("bid_id") == bid_id]
+        rejected = [
+            r
+            for r in sheet.get("rejections", [])
+            if r.get("bid_id") == bid_id and tender_id in (None, r.get("tender_id"))
+        ]
         for r in rejected:
-            click.echo(f"{r['source']}:{r['line']} {r['path'] or '/'}: {r['reason']}")
+            tender = f" tender {r['tender_id']}" if r.get("tender_id") else ""
+            click.echo(f"{r['source']}:{r['line']}{tender} {r['path'] or '/'}: {r['reason']}")
         what = "was rejected" if rejected else "is not in the sheet"
         raise UsageError(f"bid {bid_id} {what}" + (f" (tender {tender_id})" if tender_id else ""))
     if len(rows) > 1:
@@ -39,10 +49,39 @@ def explain_command(sheet_path: str, bid_id: str, tender_id: str | None) -> None
     if not row["eligible"]:
         click.echo("not eligible: " + "; ".join(row["reasons"]))
         return
-    click.echo(f"rank {row['rank']} · total {row['total']}")
-    lines = [b for b in sheet["breakdown"] if b["bid_id"] == bid_id and b["tender_id"] == row["tender_id"]]
+    ranked = [r for r in sheet["rows"] if r["tender_id"] == row["tender_id"] and r["rank"] is not None]
+    winner = min(ranked, key=lambda r: r["rank"])
+    line = f"rank {row['rank']} of {len(ranked)} · total {row['total']}"
+    if winner is not row:
+        gap = Decimal(winner["total"]) - Decimal(row["total"])
+        line += f" · winner {winner['bid_id']} {winner['total']} ({_fixed(gap, row['total'])} ahead)"
+    click.echo(line)
+    lines = _lines(sheet, row)
     width = max(len(b["criterion"]) for b in lines)
-    for b in lines:
-        click.echo(f"  {b['criterion']:<{width}}  {b['points']:>8}  {b['reason']}")
+    if winner is row:
+        for b in lines:
+            click.echo(f"  {b['criterion']:<{width}}  {b['points']:>8}  {b['reason']}")
+    else:
+        best = {b["criterion"]: b["points"] for b in _lines(sheet, winner)}
+        click.echo(f"  {'criterion':<{width}}  {'points':>8}  {'winner':>8}  {'gap':>8}  reason")
+        for b in lines:
+            theirs = best.get(b["criterion"], b["points"])
+            gap = Decimal(b["points"]) - Decimal(theirs)
+            shown = ("+" if gap > 0 else "") + _fixed(gap, b["points"])
+            click.echo(
+                f"  {b['criterion']:<{width}}  {b['points']:>8}  {theirs:>8}  {shown:>8}  {b['reason']}"
+            )
     groups = " · ".join(f"{name} {points}" for name, points in row["groups"].items())
     click.echo(f"groups: {groups}")
+
+
+def _lines(sheet: dict[str, Any], row: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        b for b in sheet["breakdown"] if b["bid_id"] == row["bid_id"] and b["tender_id"] == row["tender_id"]
+    ]
+
+
+def _fixed(value: Decimal, like: str) -> str:
+    """``value`` with as many decimals as ``like`` (the sheet's precision)."""
+    places = len(like.partition(".")[2])
+    return f"{value:.{places}f}"
