@@ -25,7 +25,7 @@ h2{font-size:1.25rem;border-top:3px solid var(--ink);padding-top:.5rem;margin:2r
 h3{font-size:1.05rem;margin:1.2rem 0 .3rem}
 p,li{max-width:48rem}
 .meta{color:var(--muted)}
-.table-wrap{overflow-x:auto;max-width:100%;margin:.4rem 0 1rem}
+.table-wrap{overflow-x:auto;max-width:100%;margin:.4rem 0 1rem;position:relative}
 table{border-collapse:collapse;font-size:.9rem}
 caption{text-align:left;font-weight:600;padding:.2rem 0 .4rem;caption-side:top}
 th,td{border-bottom:1px solid var(--rule);padding:.25rem .5rem;text-align:left;vertical-align:top}
@@ -34,6 +34,7 @@ thead th{border-bottom:2px solid var(--ink)}
 th.num{white-space:normal}
 tbody th{white-space:nowrap}
 td.name{min-width:11rem}
+td.reason,.table-wrap td:last-child{min-width:14rem}
 .out-of{font-weight:400;color:var(--muted)}
 tr.winner td,tr.winner th{font-weight:600}
 .badge{display:inline-block;border:1px solid var(--ink);border-radius:.7rem;padding:0 .45rem;font-size:.78rem;

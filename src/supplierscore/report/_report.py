@@ -197,7 +197,7 @@ def _ranking(view: SheetView, tender: TenderView, m: Messages) -> str:
     for bid in tender.ranked:
         klass = ' class="winner"' if bid.rank == 1 else ""
         rows.append(
-            f'<tr{klass} data-bid="{escape(bid.bid_id)}">'
+            f'<tr{klass} data-tender="{escape(bid.tender_id)}" data-bid="{escape(bid.bid_id)}">'
             + cell(str(bid.rank), numeric=True)
             + cell(bid.bid_id, header=True)
             + f'<td class="name">{escape(bid.supplier_name)}</td>'
