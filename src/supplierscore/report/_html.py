@@ -33,13 +33,14 @@ thead th{border-bottom:2px solid var(--ink)}
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 th.num{white-space:normal}
 tbody th{white-space:nowrap}
-td.name{min-width:11rem}
-td.reason,.table-wrap td:last-child{min-width:14rem}
+td.name{min-width:8.5rem}
+table:not(.ranking) td:last-child{min-width:14rem}
 .out-of{font-weight:400;color:var(--muted)}
 tr.winner td,tr.winner th{font-weight:600}
 .badge{display:inline-block;border:1px solid var(--ink);border-radius:.7rem;padding:0 .45rem;font-size:.78rem;
 margin:0 .2rem .2rem 0}
-td.badges{min-width:9rem}
+td.badges{min-width:8.5rem}
+table.ranking{font-size:.85rem}
 .badge.certified{background:#e6f2ea}.badge.self-declared{background:#f4f4f4}
 .badge.expired,.badge.not-yet-valid{background:#fbe9dd;border-style:dashed}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}

@@ -322,6 +322,8 @@ def to_markdown(letter: Letter) -> str:
             lines.append("")
             continue
         kind, text = block
+        if kind != "li" and lines and lines[-1].startswith("- "):
+            lines.append("")  # a paragraph right after a list would continue its last item
         prefix = {"h1": "# ", "h2": "\n## ", "li": "- "}.get(kind, "")
         lines.append(f"{prefix}{_md(text)}" + ("" if kind == "li" else "\n"))
     return "\n".join(lines).rstrip("\n") + "\n"
