@@ -4,6 +4,7 @@ added" figures are what re-scoring the bid with a valid certificate gives."""
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from decimal import Decimal
@@ -15,11 +16,15 @@ import html5lib
 import pytest
 from babel.messages.pofile import read_po
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import supplierscore
 from supplierscore.cli import main
+from supplierscore.engine import round_points
+from supplierscore.engine._methods import fraction_text
 from supplierscore.report import letters_for, messages, sheet_view, to_html, to_markdown
-from supplierscore.report._view import SHORT_OF_EVIDENCE
+from supplierscore.report._view import SHORT_OF_EVIDENCE, Bid, Line, SheetView
 
 ROOT = Path(__file__).parent.parent
 TENDERS = ROOT / "examples" / "tenders.ndjson"
@@ -259,3 +264,55 @@ class TestWouldHaveAdded:
                 for line in bid.lines.values():
                     if line.evidence not in SHORT_OF_EVIDENCE or Decimal(line.fraction) == 0:
                         assert view.would_add(bid, line.criterion) is None
+
+
+@functools.cache
+def _default_ruleset() -> supplierscore.Ruleset:
+    return supplierscore.load_ruleset(RULES)
+
+
+class TestWouldHaveAddedProperty:
+    """The figure is exact for any weight, fraction, claim factor, precision and rounding."""
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        weight=st.decimals(min_value=Decimal("0.01"), max_value=Decimal(100), places=2),
+        top=st.integers(min_value=1, max_value=10**7),
+        extra=st.integers(min_value=0, max_value=10**7),
+        claim=st.sampled_from([Decimal(0), Decimal("0.25"), Decimal("0.5"), Decimal("0.75")]),
+        precision=st.integers(min_value=0, max_value=4),
+        rounding=st.sampled_from(["half_up", "half_even"]),
+    )
+    def test_equals_exact_rounding_of_the_full_points_minus_the_points_given(
+        self, weight: Decimal, top: int, extra: int, claim: Decimal, precision: int, rounding: str
+    ):
+        """With the fraction printed as the breakdown prints it (12 decimals at most), the figure is
+        round(weight × fraction) − round(weight × fraction × claim), computed here in exact rationals."""
+        default = _default_ruleset()
+        criterion = next(c for c in default.criteria if c.evidence is not None)
+        changed = criterion.model_copy(update={"weight": weight})
+        ruleset = default.model_copy(
+            update={"precision": precision, "rounding": rounding, "criteria": [changed]}
+        )
+        fraction = (top, top + extra)
+        w = weight.as_integer_ratio()
+        c = claim.as_integer_ratio()
+        full = round_points((w[0] * fraction[0], w[1] * fraction[1]), precision, rounding)  # type: ignore[arg-type]
+        given_points = round_points(
+            (w[0] * fraction[0] * c[0], w[1] * fraction[1] * c[1]),
+            precision,
+            rounding,  # type: ignore[arg-type]
+        )
+        line = Line(
+            changed.id,
+            "1",
+            fraction_text(fraction),
+            "self-declared",
+            str(claim),
+            f"{given_points:.{precision}f}",
+            "",
+        )
+        bid = Bid("T", "B", "S", "s", 1, True, [], "0", {}, {}, None, None, {changed.id: line})
+        view = SheetView({}, ruleset, [], [])
+        expected = full - given_points
+        assert view.would_add(bid, changed.id) == (expected if expected > 0 else None)
