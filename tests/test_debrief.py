@@ -316,3 +316,40 @@ class TestWouldHaveAddedProperty:
         view = SheetView({}, ruleset, [], [])
         expected = full - given_points
         assert view.would_add(bid, changed.id) == (expected if expected > 0 else None)
+
+
+def _messages_in_code() -> set[str]:
+    """Every ``m.text("...")`` message of the report package (the ids the catalogs must hold)."""
+    import ast
+
+    found = set()
+    for path in (ROOT / "src" / "supplierscore" / "report").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "text"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.add(node.args[0].value)
+    return found
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_catalog_is_complete_and_holds_nothing_stale(language: str):
+    """Each catalog translates every message the code uses, keeps every placeholder, and holds no other."""
+    used, table = _messages_in_code(), catalog(language)
+    assert len(used) > 100
+    assert set(table) == used
+    for message, translated in table.items():
+        assert translated, message
+        assert sorted(re.findall(r"\{[a-z]+\}", translated)) == sorted(re.findall(r"\{[a-z]+\}", message))
+
+
+def test_available_languages_are_the_catalogs_shipped_in_the_package():
+    """The languages offered are the catalogs found inside the installed package."""
+    from supplierscore.report import available_languages
+
+    assert available_languages() == ("en", "fr")

@@ -50,8 +50,8 @@ svg{display:block;width:100%;max-width:46rem;height:auto}
 .legend{list-style:none;padding:0;margin:.3rem 0;display:flex;flex-wrap:wrap;gap:.2rem 1rem;font-size:.85rem}
 .swatch{display:inline-block;width:.9em;height:.9em;border:1px solid #000;vertical-align:-.1em;
 margin-right:.3em}
-code,.digest{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em;overflow-wrap:anywhere;
-word-break:break-all}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em;overflow-wrap:anywhere}
+.digest{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em;word-break:break-all}
 dl{display:grid;grid-template-columns:minmax(8rem,max-content) 1fr;gap:.15rem 1rem;margin:.4rem 0}
 dt{font-weight:600}dd{margin:0;min-width:0;overflow-wrap:anywhere}
 @media (max-width:40rem){h1{font-size:1.25rem}h2{font-size:1.1rem}body{padding:.6rem}}

@@ -329,25 +329,30 @@ def _targets(view: SheetView, m: Messages) -> str:
     if winners and social:
         rows = []
         for group in social:
+            weight = sum((c.weight for c in ruleset.criteria if c.group == group), Decimal(0))
             earning = sum(1 for w in winners if Decimal(w.groups.get(group, "0")) > 0)
-            share = Decimal(earning) / Decimal(len(winners))
+            full = sum(1 for w in winners if Decimal(w.groups.get(group, "0")) >= weight)
             rows.append(
                 "<tr>"
                 + cell(_label(view, group, m), header=True)
                 + cell(f"{earning} / {len(winners)}", numeric=True)
-                + cell(m.percent(share), numeric=True)
+                + cell(m.percent(Decimal(earning) / Decimal(len(winners))), numeric=True)
+                + cell(f"{full} / {len(winners)}", numeric=True)
+                + cell(m.percent(Decimal(full) / Decimal(len(winners))), numeric=True)
                 + "</tr>\n"
             )
         head = [
             (m.text("Group"), False),
             (m.text("Winners with points"), True),
             (m.text("Share of winners"), True),
+            (m.text("Winners with all the group's points"), True),
+            (m.text("Share with all the points"), True),
         ]
-        out.append(
-            table(
-                m.text("Results: tenders whose highest-scoring bid earned points in each group"), head, rows
-            )
+        caption = m.text(
+            "Results: the highest-scoring bid of each tender, by group outside price and quality (the sheet "
+            "records points, not ownership: compare with the targets above)"
         )
+        out.append(table(caption, head, rows))
     out.append("</section>\n")
     return "".join(out)
 
