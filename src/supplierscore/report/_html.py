@@ -109,7 +109,7 @@ def method_words(criterion: rs.Criterion, m: Messages) -> str:
     n = m.number
     if isinstance(method, rs.Linear):
         return m.text(
-            "linear from {start} (no points) to {end} (full points)", start=n(method.from_), end=n(method.to)
+            "linear: no points at {start}, full points at {end}", start=n(method.from_), end=n(method.to)
         )
     if isinstance(method, rs.Threshold):
         return m.text("full points at {value} or more", value=n(method.at_least))

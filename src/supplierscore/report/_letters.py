@@ -16,7 +16,8 @@ from html import escape
 from pathlib import Path
 
 from supplierscore import __version__
-from supplierscore.report._html import fixed, page, status_words
+from supplierscore import ruleset as rs
+from supplierscore.report._html import fixed, method_words, page, status_words
 from supplierscore.report._i18n import Messages
 from supplierscore.report._view import Bid, Line, Rejected, SheetView, TenderView
 
@@ -134,7 +135,7 @@ def _criteria_table(view: SheetView, tender: TenderView, bid: Bid, winner: Bid, 
                 m.number(mine),
                 m.number(best),
                 ("+" if difference > 0 else "") + m.number(fixed(difference, view.precision)),
-                "–" if line is None else reason(line, m),
+                "–" if line is None else reason(line, criterion, m),
             ]
         )
     head = [
@@ -149,7 +150,7 @@ def _criteria_table(view: SheetView, tender: TenderView, bid: Bid, winner: Bid, 
     return Table(caption, head, rows)
 
 
-def reason(line: Line, m: Messages) -> str:
+def reason(line: Line, criterion: rs.Criterion, m: Messages) -> str:
     """How one criterion's points were set, in words of the reader's language, from the breakdown's
     figures (the sheet's own reason is in English, for auditors)."""
     if line.input is None:
@@ -158,7 +159,12 @@ def reason(line: Line, m: Messages) -> str:
     if _PLAIN_NUMBER.fullmatch(line.input):
         value = m.number(line.input)
     share = m.percent(Decimal(line.fraction))
-    words = m.text("{value}: {share} of the criterion's points", value=value, share=share)
+    words = m.text(
+        "{value}: {share} of the criterion's points ({rule})",
+        value=value,
+        share=share,
+        rule=method_words(criterion, m),
+    )
     factor = m.percent(Decimal(line.factor))
     evidence = {
         "certified": m.text("certificate valid on the closing date"),
