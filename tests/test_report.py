@@ -326,3 +326,31 @@ class TestInChromium:
             profile=tmp_path / "p",
         )
         assert shot.read_bytes().startswith(b"\x89PNG")
+
+    def test_prints_on_a4_without_cutting_a_table(self, report_path: Path, tmp_path: Path):
+        """Printed, pages are A4; laid out with the print rules at A4's printable width (210 mm less the
+        14 mm margins), no table, chart or paragraph is wider than the page."""
+        pdf = tmp_path / "report.pdf"
+        chromium(
+            "--no-pdf-header-footer", f"--print-to-pdf={pdf}", report_path.as_uri(), profile=tmp_path / "p"
+        )
+        boxes = set(re.findall(rb"/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]", pdf.read_bytes()))
+        assert boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in boxes)
+        html = report_path.read_text(encoding="utf-8")
+        assert "@media print{" in html
+        printed = html.replace("@media print{", "@media all{").replace(
+            "</style>", "body{width:182mm!important;margin:0!important}</style>"
+        )
+        probe = """<script>
+const edge = document.body.getBoundingClientRect().right, wide = [];
+for (const e of document.querySelectorAll("table,svg,dl,p,h1,h2,h3,ul,figure"))
+  if (e.getBoundingClientRect().right > edge + 1) wide.push(e.tagName + "." + e.className);
+document.body.setAttribute("data-wide", JSON.stringify(wide));
+</script>"""
+        page = tmp_path / "printed.html"
+        page.write_text(printed.replace("</body>", probe + "</body>"), encoding="utf-8")
+        dumped = chromium(
+            "--window-size=1280,900", "--dump-dom", page.as_uri(), profile=tmp_path / "p"
+        ).stdout
+        wide = json.loads(unescape(re.search(r'data-wide="([^"]*)"', dumped)[1]))  # type: ignore[index]
+        assert wide == []
