@@ -58,7 +58,8 @@ dt{font-weight:600}dd{margin:0;min-width:0;overflow-wrap:anywhere}
 @page{size:A4;margin:14mm}
 @media print{body{font-size:9.5pt;max-width:none;padding:0}.table-wrap{overflow:visible}
 h2{break-after:avoid}tr,figure,dl{break-inside:avoid}table{font-size:8.5pt}
-table.ranking{font-size:7pt}th,td{padding:.1rem .2rem}.num{white-space:normal}td.name,td.badges,table:not(.ranking) td:last-child{min-width:0}
+table.ranking{font-size:7pt}th,td{padding:.1rem .2rem}.num{white-space:normal}
+td.name,td.badges,table:not(.ranking) td:last-child{min-width:0}
 .badge{font-size:6.5pt;padding:0 .25rem}svg{max-width:120mm}}
 """
 
