@@ -36,6 +36,8 @@ def main() -> None:
       supplierscore score examples/tenders.ndjson --out sheet.xlsx
       supplierscore validate examples/bad-bids.ndjson
       supplierscore explain sheet.json B-01
+      supplierscore report sheet.json --out report.html --lang fr
+      supplierscore debrief sheet.json --out letters/
       supplierscore rules check rules/cities-of-migration.yaml
 
     \b
