@@ -248,11 +248,30 @@ class TestContent:
         assert ">82,54<" in html and ">82.54<" not in html
 
 
-def test_a_sheet_from_another_ruleset_is_refused_by_the_library():
+def test_a_sheet_from_another_ruleset_is_refused_by_the_library(sheet: dict[str, Any]):
     """:func:`sheet_view` compares digests itself, whatever calls it."""
-    data = {"metadata": {"ruleset": {"id": "x", "version": "1", "sha256": "0" * 64}}, "rows": []}
+    other = json.loads(json.dumps(sheet))
+    other["metadata"]["ruleset"]["sha256"] = "0" * 64
     with pytest.raises(UsageError, match="give that ruleset with --rules"):
-        sheet_view(data, supplierscore.load_ruleset(RULES), "rules.yaml")
+        sheet_view(other, supplierscore.load_ruleset(RULES), "rules.yaml")
+
+
+def test_a_sheet_that_breaks_its_schema_is_refused_in_one_line(sheet_path: Path, tmp_path: Path):
+    """A hand-edited sheet missing a bid id is named at the first bad place, exit 2, no traceback."""
+    broken = json.loads(sheet_path.read_bytes())
+    del broken["rows"][3]["bid_id"]
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    for command in (
+        ["report", path, "--out", tmp_path / "r.html"],
+        ["debrief", path, "--out", tmp_path / "l"],
+    ):
+        result = invoke(*command)
+        assert result.exit_code == 2
+        expected = (
+            'the sheet does not follow the score sheet schema at /rows/3: "bid_id" is a required property'
+        )
+        assert result.stderr == f"error: {expected}\n"
 
 
 # --- In a real browser ----------------------------------------------------------------------------------

@@ -6,13 +6,17 @@ it was scored under: :func:`sheet_view` refuses any other (the digests must matc
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import jsonschema_rs
+
 from supplierscore import ruleset as rs
 from supplierscore.engine import round_points
 from supplierscore.errors import UsageError
+from supplierscore.resources import load_schema
 
 SHORT_OF_EVIDENCE = ("self-declared", "expired", "not-yet-valid")
 """Evidence states in which a valid certificate would have earned more (factor 1)."""
@@ -140,6 +144,7 @@ class SheetView:
 def sheet_view(sheet: dict[str, Any], ruleset: rs.Ruleset, rules_name: str) -> SheetView:
     """The sheet (as :func:`supplierscore.sheet.load_sheet` reads it) with ``ruleset``, which must be the
     one it was scored under."""
+    _check_shape(sheet)
     meta = sheet["metadata"]
     recorded = meta.get("ruleset", {})
     if recorded.get("sha256") != ruleset.sha256:
@@ -190,3 +195,17 @@ def sheet_view(sheet: dict[str, Any], ruleset: rs.Ruleset, rules_name: str) -> S
     for tender in tenders.values():
         tender.ranked.sort(key=lambda b: b.rank or 0)
     return SheetView(meta, ruleset, [tenders[t] for t in sorted(tenders)], unplaced)
+
+
+@functools.cache
+def _sheet_validator() -> Any:
+    return jsonschema_rs.validator_for(load_schema("scoresheet.schema.json"))
+
+
+def _check_shape(sheet: dict[str, Any]) -> None:
+    """A sheet edited by hand, or written by something else, is refused in one line naming the first place
+    that breaks ``schemas/scoresheet.schema.json``, rather than failing half-way through a report."""
+    error = next(iter(_sheet_validator().iter_errors(sheet)), None)
+    if error is not None:
+        where = "/" + "/".join(str(step) for step in error.instance_path)
+        raise UsageError(f"the sheet does not follow the score sheet schema at {where}: {error.message}")
