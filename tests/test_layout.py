@@ -15,7 +15,7 @@ import supplierscore
 
 PACKAGE = Path(supplierscore.__file__).parent
 
-STAGES = ("inputs", "ruleset", "engine", "sheet", "audit", "cli")
+STAGES = ("inputs", "ruleset", "engine", "sheet", "audit", "report", "cli")
 """The folders, one per stage of the data flow (read → validate → score → rank → write → audit)."""
 
 SHARED = {"supplierscore", "supplierscore.errors", "supplierscore.limits", "supplierscore.resources"}
@@ -28,7 +28,8 @@ MAY_IMPORT = {
     "sheet": {"inputs"},
     "engine": {"inputs", "ruleset", "sheet"},
     "audit": {"inputs", "ruleset", "engine", "sheet"},
-    "cli": {"inputs", "ruleset", "engine", "sheet", "audit"},
+    "report": {"inputs", "ruleset", "engine", "sheet"},
+    "cli": {"inputs", "ruleset", "engine", "sheet", "audit", "report"},
 }
 """Stages each stage may import: only earlier ones. Readers never import writers; the engine never imports
 the audit log or the CLI."""

@@ -37,7 +37,19 @@ HOSTILE_NAMES = {
     "B-5": "@At Café",
     "B-6": "\tTab Co",
 }
-ROW_COLUMNS = ["tender_id", "rank", "bid_id", "supplier_id", "supplier_name", "eligible", "reasons", "total"]
+ROW_COLUMNS = [
+    "tender_id",
+    "tender_title",
+    "rank",
+    "bid_id",
+    "supplier_id",
+    "supplier_name",
+    "price",
+    "currency",
+    "eligible",
+    "reasons",
+    "total",
+]
 FIGURE_COLUMNS = ["points.price", "points.workforce", "group.cost", "group.social"]
 FORMATS = {
     ".json": ["out.json"],
@@ -45,7 +57,7 @@ FORMATS = {
     ".xlsx": ["out.xlsx"],
     ".parquet": ["out.parquet", "out.breakdown.parquet", "out.rejections.parquet"],
 }
-XLSX_SHEETS = ["Rows", "Breakdown", "Rejections", "Metadata"]
+XLSX_SHEETS = ["Rows", "Subtotals", "Breakdown", "Rejections", "Metadata"]
 REJECTION: dict[str, Any] = {
     "source": "bids.ndjson",
     "line": 3,
@@ -288,7 +300,7 @@ class TestCsv:
         assert (
             tmp_path / "out.rejections.csv"
         ).read_text() == "source,line,index,tender_id,bid_id,path,reason\n"
-        assert (tmp_path / "out.csv").read_text().startswith("tender_id,rank,")
+        assert (tmp_path / "out.csv").read_text().startswith("tender_id,tender_title,rank,")
 
 
 class TestFormulaInjection:
@@ -317,41 +329,42 @@ class TestFormulaInjection:
         assert (rows[2]["input"], rows[2]["fraction"], rows[2]["reason"]) == ("-3", "-0.05", "'+penalty")
         assert rows[3]["reason"] == "'\rno workforce data"
 
-    def test_xlsx_names_are_neutralised_strings(self, xlsx: Path):
-        """In the workbook every name is a string cell with a leading quote, never a formula."""
+    def test_xlsx_names_are_strings_shown_as_written(self, xlsx: Path):
+        """In the workbook every name is a string cell exactly as the bidder wrote it: a string cell of
+        XLSX is never a formula, so the quote CSV needs would only alter what readers see."""
         cells = xlsx_cells(xlsx, "Rows")
-        names = [cells[f"E{n}"] for n in range(2, 8)]
-        assert names == [("s", "'" + name) for name in HOSTILE_NAMES.values()] + [("s", "Maple Co-op")]
-        assert cells["G4"] == ("s", "'=no licence; late")
-        assert "G2" not in cells
+        names = [cells[f"F{n}"] for n in range(2, 8)]
+        assert names == [("s", name) for name in HOSTILE_NAMES.values()] + [("s", "Maple Co-op")]
+        assert cells["J4"] == ("s", "=no licence; late")
+        assert "J2" not in cells
 
     def test_xlsx_has_no_formula_anywhere(self, xlsx: Path):
         """No worksheet holds a formula element."""
-        for index in range(1, 5):
+        for index in range(1, 6):
             assert "<f>" not in xlsx_part(xlsx, f"xl/worksheets/sheet{index}.xml")
 
-    def test_xlsx_breakdown_and_rejections_are_neutralised(self, xlsx: Path):
-        """Breakdown inputs and rejection reasons get the same quote in the workbook."""
-        assert xlsx_cells(xlsx, "Breakdown")["D3"] == ("s", "'=cmd|' /C calc'!A0")
-        assert xlsx_cells(xlsx, "Rejections")["G2"] == ("s", "'-immigrants exceeds employees")
+    def test_xlsx_breakdown_and_rejections_are_text_as_written(self, xlsx: Path):
+        """Breakdown inputs and rejection reasons are string cells, shown as written, never formulas."""
+        assert xlsx_cells(xlsx, "Breakdown")["E3"] == ("s", "=cmd|' /C calc'!A0")
+        assert xlsx_cells(xlsx, "Rejections")["G2"] == ("s", "-immigrants exceeds employees")
 
 
 class TestXlsx:
     """XLSX: four sheets for people, figures as numbers shown with the ruleset's decimals."""
 
-    def test_workbook_has_four_sheets(self, xlsx: Path):
-        """Rows, Breakdown, Rejections and Metadata, in that order."""
+    def test_workbook_has_five_sheets(self, xlsx: Path):
+        """Rows, Subtotals, Breakdown, Rejections and Metadata, in that order."""
         names = re.findall(r'<sheet name="([^"]+)"', xlsx_part(xlsx, "xl/workbook.xml"))
         assert names == XLSX_SHEETS
 
     def test_figures_are_numbers_with_the_ruleset_format(self, xlsx: Path):
         """Totals and points are number cells (so they sort and sum), formatted 0.00 for precision 2."""
         cells = xlsx_cells(xlsx, "Rows")
-        assert [cells[f"H{n}"] for n in (2, 3)] == [("n", "81.25"), ("n", "70.5")]
-        assert cells["J6"] == ("n", "-1.5")
-        assert "H4" not in cells
+        assert [cells[f"K{n}"] for n in (2, 3)] == [("n", "81.25"), ("n", "70.5")]
+        assert cells["M6"] == ("n", "-1.5")
+        assert "K4" not in cells
         assert 'formatCode="0.00"' in xlsx_part(xlsx, "xl/styles.xml")
-        assert (cells["B2"], cells["F2"], cells["F4"]) == (("n", "1"), ("b", "1"), ("b", "0"))
+        assert (cells["C2"], cells["I2"], cells["I4"]) == (("n", "1"), ("b", "1"), ("b", "0"))
 
     @pytest.mark.parametrize(("precision", "code"), [(0, 'numFmtId="1"'), (3, 'formatCode="0.000"')])
     def test_number_format_follows_precision(
@@ -362,7 +375,9 @@ class TestXlsx:
         ScoreSheet(metadata, sheet.criteria, sheet.groups, sheet.rows).write(tmp_path / "out.xlsx")
         assert code in xlsx_part(tmp_path / "out.xlsx", "xl/styles.xml")  # "0" is Excel's built-in format 1
 
-    @pytest.mark.parametrize(("title", "last"), [("Rows", "L7"), ("Breakdown", "I5"), ("Rejections", "G2")])
+    @pytest.mark.parametrize(
+        ("title", "last"), [("Rows", "M7"), ("Subtotals", "G6"), ("Breakdown", "J5"), ("Rejections", "G2")]
+    )
     def test_tables_have_bold_frozen_filtered_headers(self, xlsx: Path, title: str, last: str):
         """The header is frozen and filterable over the whole table, and columns have widths."""
         part = xlsx_part(xlsx, f"xl/worksheets/sheet{XLSX_SHEETS.index(title) + 1}.xml")
@@ -376,7 +391,7 @@ class TestXlsx:
         long = [BreakdownRow("T-1", "B-2", "price", None, "1", "none", "1", Decimal(1), "x" * 500)]
         ScoreSheet(sheet.metadata, sheet.criteria, sheet.groups, [], long).write(tmp_path / "out.xlsx")
         widths = re.findall(
-            r'width="([0-9.]+)"', xlsx_part(tmp_path / "out.xlsx", "xl/worksheets/sheet2.xml")
+            r'width="([0-9.]+)"', xlsx_part(tmp_path / "out.xlsx", "xl/worksheets/sheet3.xml")
         )
         assert max(float(w) for w in widths) <= sheet_module._MAX_WIDTH + 1  # xlsxwriter pads a little
 
@@ -397,7 +412,8 @@ class TestXlsx:
         assert (pairs["precision"], pairs["rounding"]) == (("n", "2"), ("s", "ROUND_HALF_EVEN"))
         assert pairs["note"] == (
             "s",
-            "Exact figures: see the JSON/CSV sheet; cells show the ruleset's decimals",
+            "Exact figures: see the JSON/CSV sheet; cells show the ruleset's decimals. Text is shown as "
+            "written: a cell of this workbook is never a formula",
         )
 
     @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from supplierscore import __version__
 from supplierscore.cli._audit import audit_group, diff_command, replay_command, verify_command
 from supplierscore.cli._convert import convert_command
 from supplierscore.cli._explain import explain_command
+from supplierscore.cli._report import debrief_command, report_command
 from supplierscore.cli._rules import rules
 from supplierscore.cli._score import score_command
 from supplierscore.cli._validate import validate
@@ -36,6 +37,8 @@ def main() -> None:
       supplierscore score examples/tenders.ndjson --out sheet.xlsx
       supplierscore validate examples/bad-bids.ndjson
       supplierscore explain sheet.json B-01
+      supplierscore report sheet.json --out report.html --lang fr
+      supplierscore debrief sheet.json --out letters/
       supplierscore rules check rules/cities-of-migration.yaml
 
     \b
@@ -53,5 +56,7 @@ for _command in (
     diff_command,
     audit_group,
     convert_command,
+    report_command,
+    debrief_command,
 ):
     main.add_command(_command)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 import click
 
 from supplierscore.cli._common import reports_errors
@@ -13,11 +16,13 @@ from supplierscore.sheet import load_sheet
 @click.command(name="explain")
 @click.argument("sheet_path", metavar="SHEET", type=click.Path(dir_okay=False))
 @click.argument("bid_id", metavar="BID")
-@click.option("--tender", "tender_id", help="The tender, when the same bid id is used in several.")
+@click.option(
+    "--tender", "tender_id", help="The tender, when the same bid id is used in several (rejections too)."
+)
 @reports_errors
 def explain_command(sheet_path: str, bid_id: str, tender_id: str | None) -> None:
-    """Explain one bid's result from a JSON score sheet: rank, total, and for every criterion the input,
-    fraction, evidence, factor, points and the reason, as a bidder's question needs them.
+    """Explain one bid's result from a JSON score sheet: rank, total, and for every criterion the points,
+    the winner's points and the gap between them, and the reason, as a bidder's question needs them.
 
     \b
     Examples:
@@ -27,9 +32,14 @@ def explain_command(sheet_path: str, bid_id: str, tender_id: str | None) -> None
     sheet = load_sheet(sheet_path)
     rows = [r for r in sheet["rows"] if r["bid_id"] == bid_id and tender_id in (None, r["tender_id"])]
     if not rows:
-        rejected = [r for r in sheet.get("rejections", []) if r.get("bid_id") == bid_id]
+        rejected = [
+            r
+            for r in sheet.get("rejections", [])
+            if r.get("bid_id") == bid_id and tender_id in (None, r.get("tender_id"))
+        ]
         for r in rejected:
-            click.echo(f"{_p(r['source'])}:{r['line']} {_p(r['path']) or '/'}: {_p(r['reason'])}")
+            tender = f" tender {_p(r['tender_id'])}" if r.get("tender_id") else ""
+            click.echo(f"{_p(r['source'])}:{r['line']}{tender} {_p(r['path']) or '/'}: {_p(r['reason'])}")
         what = "was rejected" if rejected else "is not in the sheet"
         raise UsageError(f"bid {bid_id} {what}" + (f" (tender {tender_id})" if tender_id else ""))
     if len(rows) > 1:
@@ -43,10 +53,38 @@ def explain_command(sheet_path: str, bid_id: str, tender_id: str | None) -> None
     if not row["eligible"]:
         click.echo("not eligible: " + "; ".join(_p(reason) for reason in row["reasons"]))
         return
-    click.echo(f"rank {row['rank']} · total {row['total']}")
-    lines = [b for b in sheet["breakdown"] if b["bid_id"] == bid_id and b["tender_id"] == row["tender_id"]]
-    width = max((len(_p(b["criterion"])) for b in lines), default=0)
-    for b in lines:
-        click.echo(f"  {_p(b['criterion']):<{width}}  {_p(b['points']):>8}  {_p(b['reason'])}")
-    groups = " · ".join(f"{_p(name)} {_p(points)}" for name, points in row["groups"].items())
+    ranked = [r for r in sheet["rows"] if r["tender_id"] == row["tender_id"] and r["rank"] is not None]
+    winner = min(ranked, key=lambda r: r["rank"])
+    line = f"rank {row['rank']} of {len(ranked)} · total {row['total']}"
+    if winner is not row:
+        gap = Decimal(winner["total"]) - Decimal(row["total"])
+        line += f" · winner {_p(winner['bid_id'])} {winner['total']} ({_fixed(gap, row['total'])} ahead)"
+    click.echo(line)
+    lines = _lines(sheet, row)
+    width = max(len(_p(b["criterion"])) for b in lines)
+    if winner is row:
+        for b in lines:
+            click.echo(f"  {_p(b['criterion']):<{width}}  {b['points']:>8}  {_p(b['reason'])}")
+    else:
+        best = {b["criterion"]: b["points"] for b in _lines(sheet, winner)}
+        click.echo(f"  {'criterion':<{width}}  {'points':>8}  {'winner':>8}  {'gap':>8}  reason")
+        for b in lines:
+            theirs = best.get(b["criterion"], b["points"])
+            gap = Decimal(b["points"]) - Decimal(theirs)
+            shown = ("+" if gap > 0 else "") + _fixed(gap, b["points"])
+            figures = f"{b['points']:>8}  {theirs:>8}  {shown:>8}"
+            click.echo(f"  {_p(b['criterion']):<{width}}  {figures}  {_p(b['reason'])}")
+    groups = " · ".join(f"{_p(name)} {points}" for name, points in row["groups"].items())
     click.echo(f"groups: {groups}")
+
+
+def _lines(sheet: dict[str, Any], row: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        b for b in sheet["breakdown"] if b["bid_id"] == row["bid_id"] and b["tender_id"] == row["tender_id"]
+    ]
+
+
+def _fixed(value: Decimal, like: str) -> str:
+    """``value`` with as many decimals as ``like`` (the sheet's precision)."""
+    places = len(like.partition(".")[2])
+    return f"{value:.{places}f}"

@@ -239,7 +239,10 @@ def _progress_bar(batch: Batch) -> Callable[[int], None] | None:
 
 
 def _print_summary(sheet: ScoreSheet) -> None:
-    """Per tender: counts, the winner and the runner-up with the margin between them."""
+    """The ruleset used; per tender: counts, the winner and the runner-up with the margin between them,
+    each ineligible bid with why, and a warning when bids of a tender with a winner were rejected."""
+    meta = sheet.metadata
+    click.echo(f"ruleset {meta.ruleset_id} {meta.ruleset_version} (sha256 {meta.ruleset_sha256[:12]})")
     rejected = Counter(
         r.tender_id for r in {(r.source, r.line, r.index): r for r in sheet.rejections}.values()
     )
@@ -249,8 +252,9 @@ def _print_summary(sheet: ScoreSheet) -> None:
     for tender_id in sorted(by_tender):
         rows = by_tender[tender_id]
         ranked = [r for r in rows if r.rank is not None and r.total is not None]
-        ineligible = len(rows) - len(ranked)
-        counts = f"{len(ranked)} scored, {ineligible} ineligible, {rejected.get(tender_id, 0)} rejected"
+        ineligible = [r for r in rows if not r.eligible]
+        refused = rejected.get(tender_id, 0)
+        counts = f"{len(ranked)} scored, {len(ineligible)} ineligible, {refused} rejected"
         click.echo(f"{printable(tender_id)}: {counts}")
         for label, row in zip(("winner   ", "runner-up"), ranked[:2], strict=False):
             assert row.total is not None
@@ -259,6 +263,14 @@ def _print_summary(sheet: ScoreSheet) -> None:
                 margin = f", margin {sheet.decimal(ranked[0].total - row.total)}"
             who = f"{printable(row.bid_id)} {printable(row.supplier_name)}"
             click.echo(f"  {label}  {who} ({sheet.decimal(row.total)}){margin}")
+        for row in ineligible:
+            who = f"{printable(row.bid_id)} {printable(row.supplier_name)}"
+            click.echo(f"  ineligible {who}: {'; '.join(printable(reason) for reason in row.reasons)}")
+        if ranked and refused:
+            click.echo(
+                f"  warning: {refused} bid(s) of this tender were rejected when read, so the winner was "
+                "decided without them: check the rejections below before any award"
+            )
     c = sheet.metadata.counts
     click.echo(
         f"\nread {c.read:,} · scored {c.scored:,} · ineligible {c.ineligible:,} · rejected {c.rejected:,}"

@@ -62,15 +62,14 @@ def evidence_for(compiled: CompiledCriterion, bid: Mapping[str, Any], closing: s
     certificate = sorted(relevant, key=lambda c: (c["issuer"], c.get("id", "")))[0]
     state = _valid_on(certificate, closing)
     when = (
-        f"expired {certificate['valid_until']}"
+        f"expired on {certificate['valid_until']}, before the closing date {closing}"
         if state == "expired"
-        else f"not valid until {certificate['valid_from']}"
+        else f"valid only from {certificate['valid_from']}, after the closing date {closing}"
     )
     return Evidence(
         state,
         self_declared,
-        f"{certificate['issuer']} certificate {when}, before the closing date {closing}: "
-        f"counts as self-declared, factor {rule.self_declared}",
+        f"{certificate['issuer']} certificate {when}: counts as self-declared, factor {rule.self_declared}",
     )
 
 
@@ -100,7 +99,7 @@ def _input(compiled: CompiledCriterion, bid: Mapping[str, Any], header: Mapping[
     if value is MISSING:
         return value, ""
     if kind == "count":
-        return value, f"{len(value)} {compiled.inputs[0]}"
+        return value, str(len(value))
     return (ratio(value) if compiled.numeric else value), show(value)
 
 
@@ -128,18 +127,19 @@ def _score_criterion(
     """One criterion for one bid: input, fraction, evidence factor, points rounded once, and why."""
     criterion = compiled.criterion
     value, shown = _input(compiled, bid, header)
-    evidence = evidence_for(compiled, bid, header.get("closing_date"))
     if value is MISSING or isinstance(value, ZeroDenominator):
+        evidence = NO_EVIDENCE_RULE  # nothing to weigh: a certificate cannot add to zero
         outcome = Outcome(ZERO, _describe_missing(compiled, value))
         shown_input: str | None = None if value is MISSING else shown
     else:
+        evidence = evidence_for(compiled, bid, header.get("closing_date"))
         outcome = compiled.scorer(value, prices)
         shown_input = shown
     exact_points = mul(mul(compiled.weight, outcome.fraction), evidence.factor)
     points = round_points(exact_points, ruleset.precision, ruleset.rounding)
     fraction = fraction_text(outcome.fraction)
     reason = f"{outcome.reason} → {fraction} × weight {compiled.weight_text}"
-    if evidence.status != "none" and shown_input is not None:
+    if evidence.status != "none":
         reason += f" × {evidence.reason}"
     return BreakdownRow(
         tender_id,

@@ -101,6 +101,24 @@ def fraction_text(value: Ratio, places: int = 12) -> str:
     return format(Decimal(whole).scaleb(-places).normalize(), "f")
 
 
+def readable(value: Ratio) -> str:
+    """A number for a person: at most four decimals, no trailing zeros (the exact figure is beside it).
+
+    >>> readable((11, 13)), readable((3, 1)), readable((1, 8))
+    ('0.8462', '3', '0.125')
+    """
+    return fraction_text(value, 4)
+
+
+def percent(value: Ratio) -> str:
+    """A fraction as a percentage with at most one decimal: ``(11, 13)`` is ``84.6 %``.
+
+    >>> percent((11, 13)), percent((1, 2))
+    ('84.6 %', '50 %')
+    """
+    return f"{fraction_text((value[0] * 100, value[1]), 1)} %"
+
+
 def show(value: Any) -> str:
     """An input value as the breakdown prints it."""
     kind = type(value)
@@ -138,10 +156,20 @@ Scorer = Callable[[Any, PriceContext], Outcome]
 def _linear(method: rs.Linear) -> Scorer:
     start, end = ratio(method.from_), ratio(method.to)
     span = sub(end, start)
-    words = f"on a line from {method.from_} (0) to {method.to} (1)"
+    better = "or more" if less(start, end) else "or less"
+    worse = "or less" if less(start, end) else "or more"
 
     def score(x: Ratio, _: PriceContext) -> Outcome:
-        return Outcome(clip(div(sub(x, start), span)), f"{show(x)} {words}")
+        fraction = clip(div(sub(x, start), span))
+        value = readable(x)
+        if fraction == ONE:
+            words = f"{value}: {method.to} {better} earns full points"
+        elif fraction == ZERO:
+            words = f"{value}: {method.from_} {worse} earns no points"
+        else:
+            way = f"of the way from {method.from_} (no points) to {method.to} (full points)"
+            words = f"{value}: {percent(fraction)} {way}"
+        return Outcome(fraction, words)
 
     return score
 
@@ -221,7 +249,8 @@ def _count(method: rs.Count) -> Scorer:
     def score(items: list[Any], _: PriceContext) -> Outcome:
         matching = sum(1 for item in items if _matches(item, method.where))
         fraction = (min(matching, method.to), method.to)
-        return Outcome(fraction, f"{matching} {method.of}{what} (counts up to {method.to})")
+        words = f"{matching} of {len(items)} {method.of} counted{what}, {method.to} for full points"
+        return Outcome(fraction, words)
 
     return score
 

@@ -58,7 +58,14 @@ def score(
         breakdown=breakdown,
         rejections=rejections,
         participation=participation_keys(ruleset),
+        labels=labels_for(ruleset),
     )
+
+
+def labels_for(ruleset: rs.Ruleset, language: str = "en") -> dict[str, str]:
+    """Every criterion and group id → its label in ``language`` (the id itself when it has none)."""
+    names = [c.id for c in ruleset.criteria] + list(ruleset.groups)
+    return {name: ruleset.label(name, language) for name in names}
 
 
 def metadata_for(

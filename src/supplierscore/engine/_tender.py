@@ -70,8 +70,9 @@ def score_tender(tender: Tender, ruleset: rs.Ruleset) -> tuple[list[Row], list[B
             result.groups[criterion.group] = subtotal + result.points[criterion.id]
     ranked = sorted(eligible, key=functools.cmp_to_key(_ranking(ruleset)))
     ineligible = sorted((r for r in results if not r.eligible), key=lambda r: str(r.bid["id"]))
-    rows = [_row(tender.id, rank, r) for rank, r in enumerate(ranked, start=1)]
-    rows += [_row(tender.id, None, r) for r in ineligible]
+    title = header.get("title")
+    rows = [_row(tender.id, title, rank, r) for rank, r in enumerate(ranked, start=1)]
+    rows += [_row(tender.id, title, None, r) for r in ineligible]
     breakdown = [line for r in ranked for line in r.breakdown]
     return rows, breakdown
 
@@ -82,35 +83,28 @@ def _with_participation(bid: Mapping[str, Any], ruleset: rs.Ruleset) -> Mapping[
     return {**bid, "participation": participation(bid, ruleset.participation)}
 
 
-def _row(tender_id: str, rank: int | None, result: _BidResult) -> Row:
+def _row(tender_id: str, title: str | None, rank: int | None, result: _BidResult) -> Row:
     supplier = result.bid["supplier"]
+    price = result.bid["price"]
+    fields: dict[str, Any] = {
+        "tender_id": tender_id,
+        "rank": rank,
+        "bid_id": result.bid["id"],
+        "supplier_id": supplier["id"],
+        "supplier_name": supplier["name"],
+        "eligible": result.eligible,
+        "reasons": tuple(result.reasons),
+        "total": result.total if result.eligible else None,
+        "points": result.points,
+        "groups": result.groups,
+        "tender_title": title,
+        "price": format(Decimal(price["amount"]), "f"),
+        "currency": price.get("currency"),
+    }
     counted = result.bid.get("participation")
     if counted is not None:
-        return ParticipationRow(
-            tender_id=tender_id,
-            rank=rank,
-            bid_id=result.bid["id"],
-            supplier_id=supplier["id"],
-            supplier_name=supplier["name"],
-            eligible=result.eligible,
-            reasons=tuple(result.reasons),
-            total=result.total if result.eligible else None,
-            points=result.points,
-            groups=result.groups,
-            participation={key: str(value) for key, value in counted.items()},
-        )
-    return Row(
-        tender_id=tender_id,
-        rank=rank,
-        bid_id=result.bid["id"],
-        supplier_id=supplier["id"],
-        supplier_name=supplier["name"],
-        eligible=result.eligible,
-        reasons=tuple(result.reasons),
-        total=result.total if result.eligible else None,
-        points=result.points,
-        groups=result.groups,
-    )
+        return ParticipationRow(**fields, participation={key: str(value) for key, value in counted.items()})
+    return Row(**fields)
 
 
 def _ranking(ruleset: rs.Ruleset) -> Any:

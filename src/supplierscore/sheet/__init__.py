@@ -14,14 +14,19 @@ same inputs, ruleset and engine version give byte-identical files. Each returns 
   group (``group.<name>``), and per participation key (``participation.<group>``) when the ruleset counts
   supply-chain participation; ``NAME.breakdown.csv`` and ``NAME.rejections.csv`` sit beside it. Figures are
   the exact decimal strings.
-- ``.xlsx``: one workbook (sheets Rows, Breakdown, Rejections, Metadata) for people: figures are numbers,
-  so they sort and sum, shown with the ruleset's decimals; the exact strings are in JSON and CSV.
+- ``.xlsx``: one workbook for people (sheets Rows, Subtotals, Breakdown, Rejections, Metadata): headers
+  are the ruleset's labels (:attr:`ScoreSheet.labels`), each row shows the tender's title and the price,
+  group subtotals sit on their own sheet so no row adds up to twice its total, and figures, prices,
+  inputs, fractions and factors are numbers, so they sort and sum, shown with their decimals; the exact
+  strings are in JSON and CSV.
 - ``.parquet``: the same three tables as CSV in three files, figures as ``Decimal(38, precision)``, and
   the run's metadata in each file's key-value metadata.
 
-Spreadsheets run what looks like a formula, and names and reasons come from bidders, so every text cell of
-CSV and XLSX that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``
-(:func:`neutralise`, after OWASP's advice on CSV injection). JSON and Parquet keep text exactly as it came.
+Spreadsheets run what looks like a formula, and names and reasons come from bidders, so every text field
+of CSV that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``
+(:func:`neutralise`, after OWASP's advice on CSV injection). XLSX needs no such guard and gets none: its
+text cells are typed strings, which no spreadsheet runs, so a name shows exactly as the bidder wrote it.
+JSON and Parquet keep text exactly as it came.
 """
 
 from __future__ import annotations

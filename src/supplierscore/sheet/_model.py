@@ -34,6 +34,10 @@ class Row:
     total: Decimal | None
     points: dict[str, Decimal]
     groups: dict[str, Decimal]
+    tender_title: str | None = None
+    price: str | None = None
+    """The bid's price amount exactly as the bid wrote it (``"48250.00"``), for people reading the sheet."""
+    currency: str | None = None
 
 
 @dataclass(slots=True)
@@ -41,7 +45,7 @@ class ParticipationRow(Row):
     """A row under a ruleset that counts supply-chain participation: ``participation`` maps each counted
     group (and ``any``) to its exact percent of the contract value, as text (``"12.5"``), eligible or not."""
 
-    participation: dict[str, str]
+    participation: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -98,6 +102,13 @@ class ScoreSheet:
     participation: tuple[str, ...] = ()
     """The participation keys every row reports (``participation.<key>`` columns); empty when the
     ruleset counts none, and then rows are plain :class:`Row` s."""
+    labels: dict[str, str] = field(default_factory=dict, compare=False)
+    """Criterion and group ids → the ruleset's English labels, for the headers people read (XLSX); the JSON
+    keeps the ids, which programs rely on."""
+
+    def label(self, name: str) -> str:
+        """The ruleset's label for a criterion or group id, or the id itself when it has none."""
+        return self.labels.get(name, name)
 
     def decimal(self, value: Decimal) -> str:
         """A points figure as the sheet prints it: exactly the ruleset's number of decimals."""
@@ -146,6 +157,9 @@ class ScoreSheet:
             "total": None if row.total is None else self.decimal(row.total),
             "points": {k: self.decimal(v) for k, v in row.points.items()},
             "groups": {k: self.decimal(v) for k, v in row.groups.items()},
+            "tender_title": row.tender_title,
+            "price": row.price,
+            "currency": row.currency,
             **({"participation": dict(row.participation)} if isinstance(row, ParticipationRow) else {}),
         }
 

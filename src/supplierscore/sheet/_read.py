@@ -1,9 +1,12 @@
-"""Reading a score sheet back, for the commands that look at one after the run (``explain``, ``diff``).
+"""Reading a score sheet back, for the commands that look at one after the run (``explain``, ``diff``,
+``report``, ``debrief``).
 
-A sheet read back is input like any other: it may have been edited, truncated or made by someone else.
-It is read only from a regular file, its numbers and text must be within the bounds of
-:mod:`supplierscore.limits`, and it must be a score sheet by ``schemas/scoresheet.schema.json``, so that
-what reads it next can rely on its shape; anything else is one :class:`~supplierscore.errors.UsageError`.
+They read the JSON sheet, the one format that holds everything exactly (metadata included); every other
+format ``score`` writes is recognised and answered with one line saying which file to give instead. A sheet
+read back is input like any other: it may have been edited, truncated or made by someone else. It is read
+only from a regular file, its numbers and text must be within the bounds of :mod:`supplierscore.limits`,
+and it must be a score sheet by ``schemas/scoresheet.schema.json``, so that what reads it next can rely on
+its shape; anything else is one :class:`~supplierscore.errors.UsageError`.
 """
 
 from __future__ import annotations
@@ -22,9 +25,18 @@ from supplierscore.errors import UsageError
 from supplierscore.limits import clip, parse_integer, value_problems
 from supplierscore.resources import load_schema
 
+_OTHER_FORMATS = {
+    b"PK\x03\x04": "an XLSX workbook",
+    b"PAR1": "a Parquet file",
+}
+
 
 def load_sheet(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """A JSON score sheet (as ``score --out x.json`` writes it), for ``explain`` and :func:`diff_sheets`."""
+    """A JSON score sheet (as ``score --out x.json`` writes it), as plain JSON data.
+
+    An XLSX, Parquet or CSV sheet is refused with a :class:`UsageError` that says to write the JSON sheet
+    (its figures are exact and it carries the run's metadata), never with a decoding error.
+    """
     name = str(path)
     try:
         with Path(path).open("rb") as stream:
@@ -33,6 +45,13 @@ def load_sheet(path: str | os.PathLike[str]) -> dict[str, Any]:
             data = stream.read()
     except OSError as error:
         raise UsageError(f"cannot read {name}: {error.strerror or error}", path=name) from error
+    kind = _other_format(data, Path(path))
+    if kind is not None:
+        raise UsageError(
+            f"{clip(name)} is {kind}: this command reads the JSON score sheet; write one with "
+            f"`supplierscore score INPUT... --out NAME.json` (the same run, with exact figures and metadata)",
+            path=name,
+        )
     return parse_sheet(data, name)
 
 
@@ -59,3 +78,13 @@ def parse_sheet(data: bytes, name: str = "<sheet>") -> dict[str, Any]:
 @cache
 def _validator() -> Any:
     return jsonschema_rs.validator_for(load_schema("scoresheet.schema.json"))
+
+
+def _other_format(raw: bytes, path: Path) -> str | None:
+    """What other sheet format ``raw`` is, by its first bytes (or a CSV header), or None."""
+    for magic, kind in _OTHER_FORMATS.items():
+        if raw.startswith(magic):
+            return kind
+    if path.suffix.lower() == ".csv" or raw.startswith(b"tender_id,") or raw.startswith(b"source,"):
+        return "a CSV score sheet"
+    return None

@@ -18,7 +18,9 @@ from supplierscore.sheet._model import ParticipationRow, ScoreSheet
 
 # --- Flat tables, shared by the CSV, XLSX and Parquet writers -----------------------------------------
 
-Kind = Literal["text", "int", "bool", "decimal", "list"]
+Kind = Literal["text", "int", "bool", "decimal", "list", "number"]
+"""How a column is written: ``decimal`` is a points figure at the ruleset's precision; ``number`` (XLSX
+only) is text that holds a plain number of its own decimals (a price, an input, a fraction)."""
 Cell = str | int | bool | tuple[str, ...] | None
 
 
@@ -37,10 +39,13 @@ class _Table:
 
 _ROW_COLUMNS: tuple[tuple[str, Kind], ...] = (
     ("tender_id", "text"),
+    ("tender_title", "text"),
     ("rank", "int"),
     ("bid_id", "text"),
     ("supplier_id", "text"),
     ("supplier_name", "text"),
+    ("price", "text"),
+    ("currency", "text"),
     ("eligible", "bool"),
     ("reasons", "list"),
     ("total", "decimal"),
@@ -83,10 +88,13 @@ def _row_table(sheet: ScoreSheet) -> _Table:
     records = [
         (
             row.tender_id,
+            row.tender_title,
             row.rank,
             row.bid_id,
             row.supplier_id,
             row.supplier_name,
+            row.price,
+            row.currency,
             row.eligible,
             row.reasons,
             None if row.total is None else sheet.decimal(row.total),
