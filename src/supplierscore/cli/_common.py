@@ -41,7 +41,7 @@ def print_rejections(rejections: Sequence[Rejection]) -> None:
         return
     click.echo(f"\nRejections ({len(rejections):,}):")
     for r in rejections[:MAX_LISTED]:
-        where = f"{r.source}:{r.line}" if r.line is not None else r.source
+        where = f"{r.source}:{r.line}" if r.line is not None and " › " not in r.source else r.source
         bid = f" bid {r.bid_id}" if r.bid_id else (f" bid #{r.index}" if r.index is not None else "")
         tender = f" tender {r.tender_id}" if r.tender_id else ""
         click.echo(f"  {where}{tender}{bid} at {r.path or '/'}: {r.reason}")

@@ -15,7 +15,8 @@ MAX_DEPTH = 64
 MAX_LINE_BYTES = 64 * 1024 * 1024
 """The longest line (or ``.json`` file) read; a longer one is rejected unparsed."""
 
-SUPPORTED_SUFFIXES = (".json", ".ndjson", ".jsonl")
+SUPPORTED_SUFFIXES = (".json", ".ndjson", ".jsonl", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv")
+"""What is read: JSON tender documents, and spreadsheets holding them as tables (see ``_sheets``)."""
 STDIN = "-"
 _BOM = b"\xef\xbb\xbf"
 

@@ -33,6 +33,8 @@ from supplierscore.inputs._batch import (
     _LineError,
 )
 from supplierscore.inputs._parse import _parse_line
+from supplierscore.inputs._sheets import plan_spreadsheet, read_spreadsheet
+from supplierscore.inputs._spreadsheet import is_spreadsheet
 from supplierscore.inputs._validate import (
     _bid_rule_errors,
     _escape,
@@ -151,6 +153,13 @@ def _plan_file(
     starts = [(0, 1)]
     offset = lines = 0
     with _open(name, source) as stream:
+        if is_spreadsheet(name):
+            sha256, found = plan_spreadsheet(
+                name, stream.read(), None if isinstance(source, bytes) else str(source)
+            )
+            ids += found
+            path, data = (None, source) if isinstance(source, bytes) else (str(source), None)
+            return [Chunk(name, path, data, 0, 1, None, sha256, True, False)]
         if _is_single_document(name):
             whole = stream.read()
             digest.update(whole)
@@ -198,7 +207,9 @@ def read_chunk(chunk: Chunk, duplicates: frozenset[str] = frozenset()) -> Batch:
     with _open(chunk.source, chunk.data if chunk.data is not None else str(chunk.path)) as stream:
         try:
             stream.seek(chunk.offset)
-            if _is_single_document(chunk.source):
+            if is_spreadsheet(chunk.source):
+                read_spreadsheet(collector, summary, chunk.source, stream.read(), chunk.path)
+            elif _is_single_document(chunk.source):
                 collector.read_single(stream.read())
             else:
                 offset = chunk.offset
