@@ -19,9 +19,11 @@ import click
 
 from supplierscore import __version__
 from supplierscore.cli._audit import audit_group, diff_command, replay_command, verify_command
+from supplierscore.cli._convert import convert_command
 from supplierscore.cli._explain import explain_command
 from supplierscore.cli._rules import rules
 from supplierscore.cli._score import score_command
+from supplierscore.cli._template import template_command
 from supplierscore.cli._validate import validate
 
 
@@ -51,5 +53,7 @@ for _command in (
     replay_command,
     diff_command,
     audit_group,
+    convert_command,
+    template_command,
 ):
     main.add_command(_command)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -42,10 +43,11 @@ _ITEMS = {CERTIFICATIONS: ("certifications",), SUBCONTRACTS: ("supply_chain", "s
 Table = tuple[list[Column], list[list[Any]]]
 
 
-def document_tables(documents: Iterable[Mapping[str, Any]]) -> dict[str, Table]:
-    """The four tables of ``documents``: columns (every known one, and each ``quality.*`` used) and rows."""
+def document_tables(documents: Iterable[Mapping[str, Any]], marks: Iterable[str] = ()) -> dict[str, Table]:
+    """The four tables of ``documents``: columns (every known one, a ``quality.*`` column for each of
+    ``marks`` and each mark the bids have) and rows."""
     documents = list(documents)
-    marks: dict[str, None] = {}
+    marks = dict.fromkeys(marks)
     for document in documents:
         for bid in document.get("bids", []):
             marks.update(dict.fromkeys(bid.get("quality", {})))
@@ -261,3 +263,23 @@ def _instructions(
             for position, value in enumerate(values):
                 sheet.write_string(number, position, value)
             number += 1
+
+
+def document_json(document: Any) -> str:
+    """A tender document as one line of JSON, numbers exactly as held (``Decimal("48250.00")`` is
+    ``48250.00``), keys in their order, non-ASCII text kept.
+
+    >>> document_json({"price": {"amount": Decimal("48250.00"), "currency": "CAD"}, "ok": True})
+    '{"price":{"amount":48250.00,"currency":"CAD"},"ok":true}'
+    """
+    if isinstance(document, Mapping):
+        return (
+            "{"
+            + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{document_json(v)}" for k, v in document.items())
+            + "}"
+        )
+    if isinstance(document, list):
+        return "[" + ",".join(document_json(v) for v in document) + "]"
+    if isinstance(document, Decimal):
+        return str(document)
+    return json.dumps(document, ensure_ascii=False)

@@ -1,0 +1,160 @@
+"""``supplierscore convert``: tender documents between JSON/NDJSON and spreadsheets (XLSX, CSV).
+
+Formats are named by ``--from`` and ``--to``, inferred from the extensions by default; each is one entry
+in :data:`READS` or :data:`WRITES`, so a new format (OCDS) is one reader or writer added there.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from supplierscore.cli._common import (
+    EXIT_OK,
+    EXIT_REJECTED,
+    inputs_argument,
+    print_rejections,
+    reports_errors,
+)
+from supplierscore.errors import UsageError
+from supplierscore.inputs import (
+    STDIN,
+    Batch,
+    InputBytes,
+    document_json,
+    document_tables,
+    read_bids,
+    write_csv_tables,
+    write_workbook,
+)
+
+_SUFFIX = {"json": ".json", "ndjson": ".ndjson", "xlsx": ".xlsx", "csv": ".csv"}
+
+
+def _read_as(fmt: str) -> Callable[[Sequence[str]], Batch]:
+    """A reader that takes every input as ``fmt`` whatever its extension (by naming it so)."""
+
+    def read(inputs: Sequence[str]) -> Batch:
+        named: list[str | InputBytes] = []
+        for item in inputs:
+            if item == STDIN or Path(item).is_dir() or item.lower().endswith(_SUFFIX[fmt]):
+                named.append(item)
+                continue
+            try:
+                named.append(InputBytes(item + _SUFFIX[fmt], Path(item).read_bytes()))
+            except OSError as error:
+                raise UsageError(f"input cannot be read: {item}: {error.strerror}", path=item) from None
+        return read_bids(named)
+
+    return read
+
+
+READS: dict[str, Callable[[Sequence[str]], Batch]] = {
+    "auto": read_bids,
+    **{fmt: _read_as(fmt) for fmt in _SUFFIX},
+}
+"""How each ``--from`` format is read into a validated batch."""
+
+
+def _write_ndjson(documents: list[dict[str, Any]], out: Path, language: str) -> list[Path]:
+    out.write_text("".join(document_json(d) + "\n" for d in documents), encoding="utf-8")
+    return [out]
+
+
+def _write_json(documents: list[dict[str, Any]], out: Path, language: str) -> list[Path]:
+    if len(documents) != 1:
+        raise UsageError(
+            f"a .json file holds one tender document and the input has {len(documents)}: "
+            "write .ndjson (one per line) instead"
+        )
+    out.write_text(document_json(documents[0]) + "\n", encoding="utf-8")
+    return [out]
+
+
+def _write_xlsx(documents: list[dict[str, Any]], out: Path, language: str) -> list[Path]:
+    write_workbook(document_tables(documents), out, language=language)
+    return [out]
+
+
+def _write_csv(documents: list[dict[str, Any]], out: Path, language: str) -> list[Path]:
+    return write_csv_tables(document_tables(documents), out, language)
+
+
+WRITES: dict[str, Callable[[list[dict[str, Any]], Path, str], list[Path]]] = {
+    "ndjson": _write_ndjson,
+    "json": _write_json,
+    "xlsx": _write_xlsx,
+    "csv": _write_csv,
+}
+"""How each ``--to`` format is written from tender documents."""
+
+
+@click.command(name="convert")
+@inputs_argument
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The file to write.")
+@click.option(
+    "--from",
+    "from_format",
+    type=click.Choice(list(READS)),
+    default="auto",
+    show_default=True,
+    help="The inputs' format; auto goes by each file's extension.",
+)
+@click.option(
+    "--to",
+    "to_format",
+    type=click.Choice(["auto", *WRITES]),
+    default="auto",
+    show_default=True,
+    help="The output's format; auto goes by the extension of --out.",
+)
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["en", "fr"]),
+    default="en",
+    show_default=True,
+    help="The language of a spreadsheet's column titles.",
+)
+@reports_errors
+def convert_command(inputs: Sequence[str], out: str, from_format: str, to_format: str, language: str) -> None:
+    """Convert the tender documents in INPUT... to --out: JSON/NDJSON to XLSX/CSV and back.
+
+    Every bid is validated on the way, as `score` would: rejected bids are listed and not written
+    (exit 1). XLSX and CSV are the tables `supplierscore template` writes; .csv output is one file per
+    sheet (OUT.tenders.csv, OUT.bids.csv, ...), read back by giving OUT.bids.csv.
+
+    \b
+    Examples:
+      supplierscore convert examples/tenders.ndjson --out tenders.xlsx
+      supplierscore convert bids.xlsx --out bids.ndjson
+      supplierscore convert export.txt --from csv --out bids.ndjson
+    """
+    target = Path(out)
+    if to_format == "auto":
+        to_format = next((f for f, s in _SUFFIX.items() if target.suffix.lower() == s), "")
+        if target.suffix.lower() == ".jsonl":
+            to_format = "ndjson"
+        if not to_format:
+            raise UsageError(
+                f"cannot tell the output format from {out}: use .ndjson, .json, .xlsx or .csv, or --to"
+            )
+    if any(os.path.abspath(i) == os.path.abspath(out) for i in inputs if i != STDIN):
+        raise UsageError(f"--out {out} is also an input: write to another file")
+    batch = READS[from_format](inputs)
+    documents = [{"tender": t.header, "bids": t.bids} for t in batch.tenders]
+    written = WRITES[to_format](documents, target, language)
+    for warning in batch.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    print_rejections(batch.rejections)
+    bids = sum(len(d["bids"]) for d in documents)
+    click.echo(
+        f"converted {len(documents):,} tender(s) with {bids:,} bid(s), {batch.rejected:,} rejected; "
+        f"wrote {', '.join(str(p) for p in written)}"
+    )
+    sys.exit(EXIT_REJECTED if batch.rejected else EXIT_OK)
