@@ -10,7 +10,7 @@ import click
 from supplierscore.cli._common import reports_errors
 from supplierscore.errors import UsageError
 from supplierscore.inputs import document_tables, write_csv_tables, write_workbook
-from supplierscore.ruleset import PRICE_FIELD, Ruleset, default_ruleset_path, load_ruleset
+from supplierscore.ruleset import PRICE_FIELD, PRICE_METHODS, Ruleset, default_ruleset_path, load_ruleset
 
 _EVIDENCE_FIELDS = (
     "certifications.issuer",
@@ -77,7 +77,10 @@ def _uses(ruleset: Ruleset) -> Iterator[tuple[str, str]]:
     """(field path, criterion or gate id) for every field the ruleset reads."""
     for criterion in ruleset.criteria:
         field = criterion.field
-        paths = [PRICE_FIELD] if field is None else [*(field.share or ()), field.path or ""]
+        if field is None:
+            paths = [PRICE_FIELD] if criterion.method.name in PRICE_METHODS else []
+        else:
+            paths = [*(field.share or ()), field.path or ""]
         count = getattr(criterion.method, "of", None)
         if isinstance(count, str):
             paths.append("certifications.issuer" if count == "certifications" else count)
