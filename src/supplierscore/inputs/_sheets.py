@@ -52,6 +52,16 @@ class Header:
     sheet: Sheet
     row: int
     columns: dict[int, tuple[Column | None, str]]
+    plan: list[tuple[int, Column | None, str, str]] = field(default_factory=list)
+    """Per column: index, column, field path, and JSON Pointer of its field (``/tender/...`` for a
+    tender's field on a bid row), worked out once for every row."""
+
+    def __post_init__(self) -> None:
+        for index, (known, path) in self.columns.items():
+            pointer = "" if known is None else "/" + "/".join(known.keys)
+            if known is not None and known.is_tender and self.sheet.name != TENDERS:
+                pointer = "/tender" + pointer
+            self.plan.append((index, known, path, pointer))
 
     def index(self, path: str) -> int | None:
         """The index of the column with field path ``path``."""
@@ -156,16 +166,21 @@ class _Reader:
 
     def row_values(
         self, head: Header, row: int, values: list[Any]
-    ) -> tuple[list[tuple[Column, Any, str]], list[tuple[str, str, str]]]:
-        """The readable cells of a row as (column, value, place), and the problems as (place, reason,
-        JSON Pointer of the field within its tender, bid or item; ``""`` when no field is known)."""
-        cells: list[tuple[Column, Any, str]] = []
+    ) -> tuple[list[tuple[Column, Any, int]], list[tuple[str, str, str]]]:
+        """The readable cells of a row as (column, value, column index), and the problems as (place,
+        reason, JSON Pointer of the field within its tender, bid or item; ``""`` when no field is known).
+        """
+        cells: list[tuple[Column, Any, int]] = []
         problems: list[tuple[str, str, str]] = []
-        merged = [
-            (top, bottom)
-            for top, bottom in head.sheet.merged
-            if top[0] <= row <= bottom[0] and (top, bottom) != (top, top)
-        ]
+        merged = (
+            [
+                (top, bottom)
+                for top, bottom in head.sheet.merged
+                if top[0] <= row <= bottom[0] and (top, bottom) != (top, top)
+            ]
+            if head.sheet.merged
+            else []
+        )
         for top, bottom in merged:
             span = f"{letter(top[1])}{top[0] + 1}:{letter(bottom[1])}{bottom[0] + 1}"
             problems.append(
@@ -175,12 +190,12 @@ class _Reader:
                     "",
                 )
             )
-        for index, (known, path) in head.columns.items():
-            raw = values[index] if index < len(values) else None
-            error = head.sheet.errors.get((row, index))
-            pointer = "" if known is None else "/" + "/".join(known.keys)
-            if known is not None and known.is_tender and head.sheet.name != TENDERS:
-                pointer = "/tender" + pointer
+        errors = head.sheet.errors
+        width = len(values)
+        csv, decimal_comma = self.tables.csv, self.tables.decimal_comma
+        for index, known, path, pointer in head.plan:
+            raw = values[index] if index < width else None
+            error = errors.get((row, index)) if errors else None
             if error is not None:
                 problems.append(
                     (
@@ -190,7 +205,7 @@ class _Reader:
                     )
                 )
                 continue
-            if is_empty(raw):
+            if raw is None or raw == "" or (raw.__class__ is str and not raw.strip()):
                 continue
             if known is None:
                 hint = nearest(head.sheet.name, path) if path else None
@@ -203,11 +218,11 @@ class _Reader:
                 problems.append((self.cell(head, index, row), reason, ""))
                 continue
             try:
-                value = cell_value(raw, known, csv=self.tables.csv, decimal_comma=self.tables.decimal_comma)
+                value = cell_value(raw, known, csv=csv, decimal_comma=decimal_comma)
             except CellError as problem:
                 problems.append((self.cell(head, index, row), problem.reason, pointer))
                 continue
-            cells.append((known, value, self.cell(head, index, row)))
+            cells.append((known, value, index))
         return cells, problems
 
     def rows(self, sheet_name: str) -> list[tuple[int, list[Any]]]:
@@ -231,7 +246,7 @@ class _Reader:
             for row, values in self.rows(sheet_name):
                 self._item_row(sheet_name, self.heads[sheet_name], row, values)
 
-    def _id(self, cells: list[tuple[Column, Any, str]], path: str) -> str | None:
+    def _id(self, cells: list[tuple[Column, Any, int]], path: str) -> str | None:
         value = next((v for c, v, _ in cells if c.path == path), None)
         return value.strip() if isinstance(value, str) and value.strip() else None
 
@@ -254,9 +269,9 @@ class _Reader:
         tender = self.tenders[tender_id] = _Tender(tender_id, head.sheet.label, row + 1)
         for place, reason, pointer in problems:
             tender.problems.append(("/tender" + pointer, reason, place, row + 1))
-        for known, value, place in cells:
+        for known, value, index in cells:
             _put(tender.header, known.keys, value)
-            tender.sources[known.keys] = (place, row + 1)
+            tender.sources[known.keys] = (self.cell(head, index, row), row + 1)
 
     def _bid_row(self, head: Header, row: int, values: list[Any]) -> None:
         cells, problems = self.row_values(head, row, values)
@@ -271,14 +286,14 @@ class _Reader:
         bid = _Bid(row + 1)
         for place, reason, pointer in problems:
             bid.problems.append((pointer, reason, place, row + 1))
-        for known, value, place in cells:
+        for known, value, index in cells:
             if not known.is_tender:
                 _put(bid.document, known.keys, value)
                 continue
             given = _get(tender.header, known.keys)
             if given is None:
                 _put(tender.header, known.keys, value)
-                tender.sources[known.keys] = (place, row + 1)
+                tender.sources[known.keys] = (self.cell(head, index, row), row + 1)
             elif given != value:
                 first = tender.sources.get(known.keys, ("", 0))[0].split(" ")[0]
                 bid.problems.append(
@@ -286,7 +301,7 @@ class _Reader:
                         "/tender/" + "/".join(known.keys),
                         f"{known.path} is {_shown(value)} here but {_shown(given)} in {first} "
                         "for the same tender",
-                        place,
+                        self.cell(head, index, row),
                         row + 1,
                     )
                 )
