@@ -36,6 +36,7 @@ def main() -> None:
     Examples:
       supplierscore score examples/tenders.ndjson --out sheet.xlsx
       supplierscore validate examples/bad-bids.ndjson
+      supplierscore template bids.xlsx
       supplierscore explain sheet.json B-01
       supplierscore rules check rules/cities-of-migration.yaml
 
