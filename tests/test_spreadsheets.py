@@ -442,3 +442,59 @@ class TestCommands:
         done = run("score", "t.bids.csv", "--out", "s.json", cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         assert json.loads((tmp_path / "s.json").read_text())["metadata"]["counts"]["scored"] == 1
+
+
+CELLS = st.one_of(
+    st.none(),
+    st.text(max_size=12),
+    st.sampled_from(["412,750.00", "1 234,50", "yes", "CAD", "T-1", "B-1", "=1+1", "-5", "0.1"]),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.booleans(),
+    st.datetimes(min_value=datetime.datetime(1900, 3, 1), max_value=datetime.datetime(2100, 1, 1)),
+)
+ANY_PATHS = [
+    *BID_PATHS,
+    "ownership.immigrant",
+    "workforce.employees",
+    "languages",
+    "submitted_at",
+    "tender.title",
+]
+
+
+class TestAnyCells:
+    """Whatever the cells hold, every non-empty row is one bid read, scored or rejected: never a crash."""
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.lists(CELLS, min_size=len(ANY_PATHS), max_size=len(ANY_PATHS)), max_size=6))
+    def test_any_workbook_cells(self, tmp_path: Path, rows: list[list[Any]]) -> None:
+        """Each row with a value is counted once, and read = valid + rejected."""
+        path = workbook(tmp_path / "any.xlsx", {"Bids": [ANY_PATHS, ANY_PATHS, *rows]})
+        filled = [
+            r for r in rows if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in r)
+        ]
+        if not filled:
+            with pytest.raises(UsageError, match="no tenders in the input"):
+                read_bids([path])
+            return
+        batch = read_bids([path])
+        assert batch.reconciles
+        assert batch.read == len(filled)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        st.lists(st.lists(st.text(max_size=10), min_size=len(ANY_PATHS), max_size=len(ANY_PATHS)), max_size=6)
+    )
+    def test_any_csv_text(self, tmp_path: Path, rows: list[list[str]]) -> None:
+        """Any text in a CSV file is read or rejected, and read = valid + rejected."""
+        import csv
+
+        path = tmp_path / "any.csv"
+        with path.open("w", encoding="utf-8", newline="") as out:
+            csv.writer(out).writerows([ANY_PATHS, *rows])
+        if not any(cell.strip() for row in rows for cell in row):
+            with pytest.raises(UsageError, match="no tenders in the input"):
+                read_bids([path])
+            return
+        assert read_bids([path]).reconciles

@@ -10,6 +10,7 @@ reason naming the separator; in a semicolon-separated CSV file the comma is the 
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -124,6 +125,8 @@ def cell_value(raw: Any, column: Column, *, csv: bool, decimal_comma: bool) -> A
             return raw
         raise CellError(f"{'TRUE' if raw else 'FALSE'} is a yes/no value, not {_wanted(column)}")
     if isinstance(raw, int | float):
+        if isinstance(raw, float) and not math.isfinite(raw):
+            raise CellError(f"{raw} is not a number a bid can hold")
         number = excel_number(float(raw)) if isinstance(raw, float) else Decimal(raw)
         if kind in ("integer", "number", "amount"):
             return _exact(number)

@@ -176,12 +176,12 @@ def _plan_file(
     offset = lines = 0
     with _open(name, source) as stream:
         if is_spreadsheet(name):
-            sha256, found = plan_spreadsheet(
+            sha256, found, empty = plan_spreadsheet(
                 name, stream.read(), None if isinstance(source, bytes) else str(source)
             )
             ids += found
             path, data = (None, source) if isinstance(source, bytes) else (str(source), None)
-            return [Chunk(name, path, data, 0, 1, None, sha256, True, not found)]
+            return [Chunk(name, path, data, 0, 1, None, sha256, True, empty)]
         if _is_single_document(name):
             whole = stream.read()
             digest.update(whole)

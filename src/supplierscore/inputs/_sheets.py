@@ -84,10 +84,14 @@ def headers(name: str, tables: Tables) -> dict[str, Header]:
 
 def _header(name: str, sheet_name: str, sheet: Sheet) -> Header:
     where = f"{name} › {sheet.label.rstrip('!') or sheet_name}"
-    row = next(
-        (r for r in (0, 1) if r < len(sheet.rows) and any(_path(c) == TENDER_ID for c in sheet.rows[r])),
-        None,
-    )
+    # The header is row 2 (titles above it) or row 1 (a flat export): whichever names tender.id and
+    # more known field paths, row 2 when they tie.
+    candidates = [
+        (sum(column(sheet_name, _path(c)) is not None for c in sheet.rows[r]), r)
+        for r in (0, 1)
+        if r < len(sheet.rows) and any(_path(c) == TENDER_ID for c in sheet.rows[r])
+    ]
+    row = max(candidates)[1] if candidates else None
     if row is None:
         raise UsageError(
             f"{where}: missing required column {TENDER_ID} (row 2 names each column's field path; "
@@ -466,14 +470,21 @@ def _load(name: str, data: bytes, digest: str, path: str | None) -> Tables | Fil
     return loaded
 
 
-def plan_spreadsheet(name: str, data: bytes, path: str | None) -> tuple[str, list[str | None]]:
-    """The first pass: the input's digest and its tender ids; a missing sheet or required column is a
-    :class:`UsageError` here, before anything is read."""
+def plan_spreadsheet(name: str, data: bytes, path: str | None) -> tuple[str, list[str | None], bool]:
+    """The first pass: the input's digest, its tender ids, and whether it has no data row at all; a
+    missing sheet or required column is a :class:`UsageError` here, before anything is read."""
     digest = hashlib.sha256(data).hexdigest()
     loaded = _load(name, data, digest, path)
     if isinstance(loaded, FileProblem):
-        return digest, [None]
-    return digest, tender_ids(loaded, headers(name, loaded))
+        return digest, [None], False
+    heads = headers(name, loaded)
+    empty = not any(
+        not is_empty(value)
+        for head in heads.values()
+        for values in head.sheet.rows[head.row + 1 :]
+        for value in values
+    ) and not any(head.sheet.errors for head in heads.values())
+    return digest, tender_ids(loaded, heads), empty
 
 
 def read_spreadsheet(
