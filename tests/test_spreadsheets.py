@@ -498,3 +498,14 @@ class TestAnyCells:
                 read_bids([path])
             return
         assert read_bids([path]).reconciles
+
+
+def test_the_summary_counts_a_bid_once_whatever_its_bad_cells(tmp_path: Path) -> None:
+    """Two bad cells of one bid are two rejections but one rejected bid in the per-tender summary."""
+    rows = bids_sheet(bid(), bid("T-1", "B-2", "1,000.00", 150), extra=["ownership.immigrant"])
+    workbook(tmp_path / "b.xlsx", {"Bids": rows})
+    done = run("score", "b.xlsx", "--out", "s.json", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "T-1: 1 scored, 0 ineligible, 1 rejected" in done.stdout
+    assert "b.xlsx › Bids!E4 (price.amount) tender T-1 bid B-2 at /bids/1/price/amount" in done.stdout
+    assert "b.xlsx › Bids!G4 (ownership.immigrant)" in done.stdout

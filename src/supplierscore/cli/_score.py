@@ -23,7 +23,7 @@ from supplierscore.cli._common import (
 )
 from supplierscore.engine import DEFAULT_CHUNK_LINES, score, score_stream, source_date
 from supplierscore.errors import UsageError
-from supplierscore.inputs import STDIN, Batch, InputBytes, read_bids
+from supplierscore.inputs import STDIN, Batch, InputBytes, Rejection, read_bids
 from supplierscore.ruleset import Ruleset, default_ruleset_path, load_ruleset
 from supplierscore.sheet import STREAMABLE, Row, ScoreSheet
 
@@ -203,11 +203,18 @@ def _progress_bar(batch: Batch) -> Callable[[int], None] | None:
     return advance
 
 
+def _bid_key(rejection: Rejection) -> tuple[str, int | None, int | None, str | None]:
+    """One key per rejected bid: a spreadsheet bid's rejections name different cells (and rows) of one
+    file, so there the file, tender and index identify the bid."""
+    file, _, cell = rejection.source.partition(" › ")
+    if cell and rejection.index is not None:
+        return file, None, rejection.index, rejection.tender_id
+    return rejection.source, rejection.line, rejection.index, None
+
+
 def _print_summary(sheet: ScoreSheet) -> None:
     """Per tender: counts, the winner and the runner-up with the margin between them."""
-    rejected = Counter(
-        r.tender_id for r in {(r.source, r.line, r.index): r for r in sheet.rejections}.values()
-    )
+    rejected = Counter(r.tender_id for r in {_bid_key(r): r for r in sheet.rejections}.values())
     by_tender: dict[str, list[Row]] = {t: [] for t in sorted(t for t in rejected if t is not None)}
     for row in sheet.rows:
         by_tender.setdefault(row.tender_id, []).append(row)

@@ -33,6 +33,7 @@ from supplierscore.inputs._tables import (
     letter,
     nearest,
 )
+from supplierscore.inputs._validate import schema_errors
 
 _ITEMS = {CERTIFICATIONS: ("certifications",), SUBCONTRACTS: ("supply_chain", "subcontracts")}
 
@@ -392,7 +393,11 @@ def read_tables(collector: _Collects, summary: FileSummary, name: str, tables: T
             summary.read += 1
             summary.rejected += 1
             bid_id = bid.document.get("id") if isinstance(bid.document.get("id"), str) else None
-            for pointer, reason, place, row in [*header_problems, *bid.problems]:
+            for pointer, reason, place, row in [
+                *header_problems,
+                *bid.problems,
+                *_other_errors(reader, tender, index),
+            ]:
                 path = pointer if pointer.startswith("/tender") else f"/bids/{index}{pointer}"
                 rejections.append(Rejection(f"{name} › {place}", row, index, tender.id, bid_id, path, reason))
         if header_problems:
@@ -402,6 +407,25 @@ def read_tables(collector: _Collects, summary: FileSummary, name: str, tables: T
         collector.add_document(summary, tender.row, document)
         for number in range(start, len(rejections)):
             rejections[number] = _placed(reader, tender, good, rejections[number])
+
+
+def _other_errors(reader: _Reader, tender: _Tender, index: int) -> list[tuple[str, str, str, int]]:
+    """The schema's other reasons to reject a bid already rejected at some cells, so one look at the
+    rejections lists every problem of the bid; reasons about the unreadable cells' fields are left out
+    (their cells are already named)."""
+    bid = tender.bids[index]
+    bad = [pointer for pointer, *_ in bid.problems if pointer and not pointer.startswith("/tender")]
+    found = []
+    for pointer, reason in schema_errors(bid.document, "bid.schema.json"):
+        field = pointer
+        if reason.startswith("missing required property "):
+            missing = reason.split('"')[1]
+            field = f"{pointer}/{missing}"
+        if any(b == field or b.startswith(field + "/") or field.startswith(b + "/") for b in bad):
+            continue
+        place, row = _locate(reader, tender, index, f"/bids/{index}{pointer}", reason)
+        found.append((pointer, reason, place, row))
+    return found
 
 
 def _placed(reader: _Reader, tender: _Tender, good: list[int], rejection: Rejection) -> Rejection:
