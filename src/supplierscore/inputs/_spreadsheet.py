@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import python_calamine
-
 from supplierscore.inputs._tables import BIDS, SHEETS
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -108,6 +106,8 @@ def load_tables(name: str, data: bytes, siblings: list[tuple[str, bytes]] | None
 
 
 def _workbook(name: str, data: bytes) -> Tables:
+    import python_calamine  # here, not at the top: a run without workbooks never loads it
+
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
