@@ -136,7 +136,7 @@ def _large(inputs: Sequence[str], out: str) -> bool:
     if Path(out).suffix.lower() not in STREAMABLE:
         return False
     paths = [Path(p) for p in inputs if p != STDIN]
-    files = [f for p in paths for f in (p.iterdir() if p.is_dir() else [p]) if f.is_file()]
+    files = [f for p in paths for f in (p.rglob("*") if p.is_dir() else [p]) if f.is_file()]
     return sum(f.stat().st_size for f in files) > STREAM_MIN_BYTES
 
 
