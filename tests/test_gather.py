@@ -176,3 +176,13 @@ class TestEncodingsAndShapes:
         (tmp_path / "dup.ndjson").write_text(text + "\n", encoding="utf-8")
         batch = read_bids([tmp_path / "dup.ndjson"])
         assert (batch.read, batch.rejected, batch.rejections[0].index) == (1, 1, None)
+
+
+def test_a_csv_table_given_beside_its_bids_table_is_refused(tmp_path: Path) -> None:
+    """NAME.tenders.csv is read with NAME.bids.csv: giving both would read its tenders twice (exit 2)."""
+    assert run("template", "t.csv", cwd=tmp_path).returncode == 0
+    done = run("validate", "t.bids.csv", "t.tenders.csv", cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (
+        2,
+        "error: t.tenders.csv is read with t.bids.csv, given too: give only t.bids.csv\n",
+    )

@@ -53,9 +53,21 @@ def folder_files(folder: Path) -> tuple[list[Path], list[str]]:
 
 
 def repeated_paths(paths: list[tuple[str, Path]]) -> None:
-    """Refuse a file given twice (the same file under two names counts), naming both."""
+    """Refuse a file given twice (the same file under two names counts), naming both; a CSV table given
+    beside the ``NAME.bids.csv`` it is read with counts as given twice."""
     seen: dict[Path, str] = {}
+    bids_tables = {p.resolve() for _, p in paths if p.name.lower().endswith(".bids.csv")}
     for name, path in paths:
+        sheet = csv_sheet(path.name) if path.name.lower().endswith(".csv") else "Bids"
+        owner = (
+            path.with_name(path.name[: -len(f".{sheet.lower()}.csv")] + ".bids.csv")
+            if sheet != "Bids"
+            else None
+        )
+        if owner is not None and owner.resolve() in bids_tables:
+            raise UsageError(
+                f"{name} is read with {owner.name}, given too: give only {owner.name}", path=name
+            )
         real = path.resolve()
         if real in seen:
             raise UsageError(
