@@ -56,6 +56,8 @@ def excel_number(value: float) -> Decimal:
     (Decimal('0.3'), Decimal('48250'), Decimal('412750.1'))
     """
     shortest = repr(value)
+    if len(shortest) <= 16:  # a float's repr always has a point or an exponent: at most 15 digits
+        return Decimal(shortest)
     digits = Decimal(shortest)
     if len(digits.as_tuple().digits) > 15:
         digits = Decimal(format(value, ".15g"))

@@ -35,6 +35,7 @@ from supplierscore.inputs._tables import (
 )
 from supplierscore.inputs._validate import schema_errors
 
+_AS_TEXT = frozenset({"string", "enum", "date", "datetime"})
 _ITEMS = {CERTIFICATIONS: ("certifications",), SUBCONTRACTS: ("supply_chain", "subcontracts")}
 
 
@@ -221,6 +222,9 @@ class _Reader:
                     "cannot be read"
                 )
                 problems.append((self.cell(head, index, row), reason, ""))
+                continue
+            if raw.__class__ is str and not csv and known.kind in _AS_TEXT:  # most cells: text kept as is
+                cells.append((known, raw, index))
                 continue
             try:
                 value = cell_value(raw, known, csv=csv, decimal_comma=decimal_comma)
