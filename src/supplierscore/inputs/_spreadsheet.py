@@ -1,7 +1,7 @@
 """Opening spreadsheets: workbooks through calamine (Rust), CSV files in any common encoding.
 
 A workbook (``.xlsx``, ``.xlsm``, ``.xlsb``, ``.xls``, ``.ods``) is read with python-calamine, measured at
-about 15 times the speed of openpyxl on 100,000 rows (see ``benchmarks/bench_spreadsheets.py``). calamine
+about 10 times the speed of openpyxl on 100,000 rows (see ``benchmarks/bench_spreadsheets.py``). calamine
 gives a formula cell's cached value (what the spreadsheet last calculated and saved) but reads a cell
 showing an error (``#DIV/0!``, ``#N/A``) as empty; in ``.xlsx`` files those cells are found by a scan of
 the sheet's XML, so they are rejected instead of silently read as nothing.
