@@ -10,6 +10,7 @@ each rejection names its cell: ``bids.xlsx › Bids!F7 (price.amount)`` with ``l
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -482,18 +483,23 @@ def _locate(reader: _Reader, tender: _Tender, index: int | None, path: str, reas
 # The reader's two passes
 
 _LOADED: dict[str, Tables | FileProblem] = {}
-"""The last spreadsheet opened, by digest, so the second pass does not open it again."""
+"""Spreadsheets opened by the first pass, by digest, so the second pass does not open them again; each
+is dropped when read (only single dictionary operations, safe across threads)."""
+_KEEP = 2
 
 
 def _load(name: str, data: bytes, digest: str, path: str | None) -> Tables | FileProblem:
-    if digest in _LOADED:
-        return _LOADED[digest]
+    cached = _LOADED.get(digest)
+    if cached is not None:
+        return cached
     siblings = [(s, p.read_bytes()) for s, p in csv_siblings(Path(path))] if path else []
     try:
         loaded: Tables | FileProblem = load_tables(name, data, siblings)
     except FileProblem as problem:
         loaded = problem
-    _LOADED.clear()
+    while len(_LOADED) >= _KEEP:  # a folder of workbooks: keep only the last few in memory
+        with contextlib.suppress(StopIteration, RuntimeError, KeyError):
+            del _LOADED[next(iter(_LOADED))]
     _LOADED[digest] = loaded
     return loaded
 
@@ -519,8 +525,9 @@ def read_spreadsheet(
     collector: _Collects, summary: FileSummary, name: str, data: bytes, path: str | None
 ) -> None:
     """The second pass: every row into the batch; a file that cannot be opened is one rejection."""
-    loaded = _load(name, data, hashlib.sha256(data).hexdigest(), path)
-    _LOADED.clear()
+    digest = hashlib.sha256(data).hexdigest()
+    loaded = _load(name, data, digest, path)
+    _LOADED.pop(digest, None)
     if isinstance(loaded, FileProblem):
         summary.read += 1
         summary.rejected += 1
