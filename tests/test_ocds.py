@@ -518,10 +518,15 @@ class TestCommandLine:
             )
         assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
 
-    def test_convert_needs_one_direction(self, tmp_path: Path) -> None:
-        """Neither or both of --from and --to: exit 2 with a one-line error."""
-        result = invoke("convert", LOTS, "--out", tmp_path / "x.ndjson")
-        assert result.exit_code == 2 and "either --from ocds" in result.output
+    def test_convert_finds_ocds_without_from_and_refuses_both_directions(self, tmp_path: Path) -> None:
+        """An OCDS package converts without --from (found by its content, as --from ocds would); --from
+        with --to ocds is refused in one line (exit 2)."""
+        found = invoke("convert", LOTS, "--out", tmp_path / "found.ndjson")
+        named = invoke("convert", LOTS, "--from", "ocds", "--out", tmp_path / "named.ndjson")
+        assert found.exit_code == named.exit_code and found.exit_code in (0, 1)
+        assert (tmp_path / "found.ndjson").read_bytes() == (tmp_path / "named.ndjson").read_bytes()
+        both = invoke("convert", LOTS, "--from", "ocds", "--to", "ocds", "--out", tmp_path / "x.json")
+        assert both.exit_code == 2 and "drop --from" in both.output
 
     def test_convert_to_ocds_with_inputs_that_do_not_match(self, tmp_path: Path) -> None:
         """Inputs that are not the ones scored are refused rather than giving bids without prices."""

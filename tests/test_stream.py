@@ -35,7 +35,10 @@ class TestChunksAreInvisible:
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(
         documents=st.lists(
-            tender_documents(min_bids=1, max_bids=5), max_size=8, unique_by=lambda d: d["tender"]["id"]
+            tender_documents(min_bids=1, max_bids=5),
+            min_size=1,  # no tender at all is a usage error, not a sheet
+            max_size=8,
+            unique_by=lambda d: d["tender"]["id"],
         ),
         garbage=st.lists(st.binary(max_size=20), max_size=3),
         chunk_lines=st.integers(min_value=1, max_value=12),

@@ -24,6 +24,7 @@ from supplierscore.cli._explain import explain_command
 from supplierscore.cli._report import debrief_command, report_command
 from supplierscore.cli._rules import rules
 from supplierscore.cli._score import score_command
+from supplierscore.cli._template import template_command
 from supplierscore.cli._validate import validate
 
 
@@ -36,6 +37,7 @@ def main() -> None:
     Examples:
       supplierscore score examples/tenders.ndjson --out sheet.xlsx
       supplierscore validate examples/bad-bids.ndjson
+      supplierscore template bids.xlsx
       supplierscore explain sheet.json B-01
       supplierscore report sheet.json --out report.html --lang fr
       supplierscore debrief sheet.json --out letters/
@@ -58,5 +60,6 @@ for _command in (
     convert_command,
     report_command,
     debrief_command,
+    template_command,
 ):
     main.add_command(_command)

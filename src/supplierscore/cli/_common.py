@@ -49,7 +49,7 @@ def print_rejections(rejections: Sequence[Rejection]) -> None:
     click.echo(f"\nRejections ({len(rejections):,}):")
     for r in rejections[:MAX_LISTED]:
         source = printable(r.source)
-        where = f"{source}:{r.line}" if r.line is not None else source
+        where = f"{source}:{r.line}" if r.line is not None and " › " not in r.source else source
         bid = (
             f" bid {printable(r.bid_id)}" if r.bid_id else (f" bid #{r.index}" if r.index is not None else "")
         )

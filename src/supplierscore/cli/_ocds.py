@@ -16,17 +16,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 _SUFFIXES = (".json", ".jsonl", ".ndjson")
 
 
-def ocds_options(command: F) -> F:
-    """``--from``, ``--suppliers``, ``--marks`` and ``--report``, as ``score`` and ``convert`` take them."""
+FROM_OCDS = click.option(
+    "--from",
+    "from_format",
+    type=click.Choice(["ocds"]),
+    help="Read INPUT as OCDS (release or record packages, releases, records, JSON Lines). "
+    "`score` detects it without --from: a .json/.jsonl file with releases, records or an ocid.",
+)
+
+
+def ocds_source_options(command: F) -> F:
+    """``--suppliers``, ``--marks`` and ``--report``: the data OCDS lacks, and the import report."""
     for option in reversed(
         (
-            click.option(
-                "--from",
-                "from_format",
-                type=click.Choice(["ocds"]),
-                help="Read INPUT as OCDS (release or record packages, releases, records, JSON Lines). "
-                "`score` detects it without --from: a .json/.jsonl file with releases, records or an ocid.",
-            ),
             click.option(
                 "--suppliers",
                 type=click.Path(exists=True, dir_okay=False),
@@ -51,6 +53,11 @@ def ocds_options(command: F) -> F:
     ):
         command = option(command)
     return command
+
+
+def ocds_options(command: F) -> F:
+    """``--from ocds`` and the OCDS source options, as ``score`` takes them."""
+    return FROM_OCDS(ocds_source_options(command))
 
 
 def is_ocds(inputs: Sequence[str], from_format: str | None) -> bool:

@@ -25,7 +25,7 @@ from supplierscore.cli._common import (
 from supplierscore.cli._ocds import is_ocds, ocds_options, refuse_ocds_options, run_import
 from supplierscore.engine import DEFAULT_CHUNK_LINES, score, score_stream, source_date
 from supplierscore.errors import UsageError
-from supplierscore.inputs import STDIN, Batch, InputBytes, read_bids
+from supplierscore.inputs import STDIN, Batch, InputBytes, Rejection, read_bids
 from supplierscore.limits import printable
 from supplierscore.ruleset import Ruleset, default_ruleset_path, load_ruleset
 from supplierscore.sheet import STREAMABLE, WRITERS, Row, ScoreSheet, check_output
@@ -171,7 +171,7 @@ def _large(inputs: Sequence[str], out: str) -> bool:
     if Path(out).suffix.lower() not in STREAMABLE:
         return False
     paths = [Path(p) for p in inputs if p != STDIN]
-    files = [f for p in paths for f in (p.iterdir() if p.is_dir() else [p]) if f.is_file()]
+    files = [f for p in paths for f in (p.rglob("*") if p.is_dir() else [p]) if f.is_file()]
     return sum(f.stat().st_size for f in files) > STREAM_MIN_BYTES
 
 
@@ -238,14 +238,21 @@ def _progress_bar(batch: Batch) -> Callable[[int], None] | None:
     return advance
 
 
+def _bid_key(rejection: Rejection) -> tuple[str, int | None, int | None, str | None]:
+    """One key per rejected bid: a spreadsheet bid's rejections name different cells (and rows) of one
+    file, so there the file, tender and index identify the bid."""
+    file, _, cell = rejection.source.partition(" › ")
+    if cell and rejection.index is not None:
+        return file, None, rejection.index, rejection.tender_id
+    return rejection.source, rejection.line, rejection.index, None
+
+
 def _print_summary(sheet: ScoreSheet) -> None:
     """The ruleset used; per tender: counts, the winner and the runner-up with the margin between them,
     each ineligible bid with why, and a warning when bids of a tender with a winner were rejected."""
     meta = sheet.metadata
     click.echo(f"ruleset {meta.ruleset_id} {meta.ruleset_version} (sha256 {meta.ruleset_sha256[:12]})")
-    rejected = Counter(
-        r.tender_id for r in {(r.source, r.line, r.index): r for r in sheet.rejections}.values()
-    )
+    rejected = Counter(r.tender_id for r in {_bid_key(r): r for r in sheet.rejections}.values())
     by_tender: dict[str, list[Row]] = {t: [] for t in sorted(t for t in rejected if t is not None)}
     for row in sheet.rows:
         by_tender.setdefault(row.tender_id, []).append(row)

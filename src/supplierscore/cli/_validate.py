@@ -42,13 +42,15 @@ from supplierscore.sheet import check_output, write_rejections
 def validate(inputs: Sequence[str], out: str | None, output_format: str) -> None:
     """Check every bid in INPUT... against the bid schema and the cross-field rules.
 
-    INPUT is a .json file (one tender document), an .ndjson/.jsonl file (one per line), a folder of
-    such files, or - for standard input (NDJSON).
+    INPUT is a .json file (one tender document), an .ndjson/.jsonl file (one per line), a spreadsheet
+    (.xlsx, .xls, .xlsb, .ods, .csv: rejections name the cell), a folder of such files (read
+    recursively; files not read are listed), or - for standard input (NDJSON).
 
     \b
     Examples:
       supplierscore validate examples/tenders.ndjson
       supplierscore validate examples/bad-bids.ndjson --out rejections.csv
+      supplierscore validate bids.xlsx
       cat bids.ndjson | supplierscore validate - --format json
     """
     if out:

@@ -5,8 +5,11 @@ into exactly one of two piles: **valid** (handed on to scoring) or **rejected** 
 naming the file, line, bid index, bid id, JSON Pointer and a plain-language reason). Nothing is dropped
 silently, so ``read == valid + rejected`` always holds (:attr:`Batch.reconciles`).
 
-Formats: ``.json`` holds one tender document, ``.ndjson``/``.jsonl`` one per line; a folder means its
-files of those kinds in sorted order; ``-`` means standard input, read as NDJSON.
+Formats: ``.json`` holds one tender document, ``.ndjson``/``.jsonl`` one per line; ``.xlsx`` (and
+``.xlsm``, ``.xlsb``, ``.xls``, ``.ods``) and ``.csv`` hold them as tables keyed by field paths, each
+rejection naming its sheet and cell (``_sheets``); a folder means its files of those kinds in sorted
+order; ``-`` means standard input, read as NDJSON. :func:`write_workbook` and :func:`write_csv_tables`
+write tender documents as those tables (for ``convert`` and ``template``).
 
 Limits (each breach is a rejection of the line, never a crash): a line may be at most
 :data:`MAX_LINE_BYTES` long and nest at most :data:`MAX_DEPTH` arrays and objects deep. Numbers are parsed
@@ -57,6 +60,12 @@ from supplierscore.inputs._read import (
     read_documents,
 )
 from supplierscore.inputs._validate import schema_errors
+from supplierscore.inputs._workbook import (
+    document_json,
+    document_tables,
+    write_csv_tables,
+    write_workbook,
+)
 
 __all__ = [
     "BIDS_EXTENSION_URL",
@@ -79,6 +88,8 @@ __all__ = [
     "Rejection",
     "Tender",
     "add_shares",
+    "document_json",
+    "document_tables",
     "import_ocds",
     "iter_batches",
     "looks_like_ocds",
@@ -91,4 +102,6 @@ __all__ = [
     "release_package_schema",
     "release_schema",
     "schema_errors",
+    "write_csv_tables",
+    "write_workbook",
 ]

@@ -24,7 +24,8 @@ MAX_BIDS = 1000
 MAX_ID_LENGTH = 100
 """The longest id (of a tender, bid or supplier) the schemas allow; a rejection shows no more of one."""
 
-SUPPORTED_SUFFIXES = (".json", ".ndjson", ".jsonl")
+SUPPORTED_SUFFIXES = (".json", ".ndjson", ".jsonl", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv")
+"""What is read: JSON tender documents, and spreadsheets holding them as tables (see ``_sheets``)."""
 STDIN = "-"
 _BOM = b"\xef\xbb\xbf"
 

@@ -7,6 +7,7 @@ rules, so that every bid read ends in exactly one pile.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import hashlib
 import io
@@ -36,8 +37,18 @@ from supplierscore.inputs._batch import (
     Tender,
     _LineError,
 )
+from supplierscore.inputs._duplicates import bids_with_duplicate_keys
+from supplierscore.inputs._gather import (
+    folder_files,
+    repeated_content,
+    repeated_paths,
+    spread_document,
+    wide_json,
+)
 from supplierscore.inputs._lines import bounded_lines, not_regular, read_bounded, too_long
 from supplierscore.inputs._parse import _parse_line
+from supplierscore.inputs._sheets import plan_spreadsheet, read_spreadsheet
+from supplierscore.inputs._spreadsheet import is_spreadsheet
 from supplierscore.inputs._validate import (
     _bid_rule_errors,
     _escape,
@@ -115,6 +126,8 @@ class Chunk:
     sha256: str
     last: bool
     empty: bool
+    notes: tuple[str, ...] = ()
+    refused: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,12 +154,22 @@ def plan_reading(
     """
     chunks: list[Chunk] = []
     ids: list[str | None] = []
-    for number, (name, source) in enumerate(_expand_inputs(inputs, stdin)):
+    inputs = list(inputs)
+    resolved, notes = _expand_inputs(inputs, stdin)
+    if not resolved:
+        given = ", ".join(i.name if isinstance(i, InputBytes) else os.fspath(i) for i in inputs)
+        skipped = f" ({'; '.join(notes)})" if notes else ""
+        raise UsageError(f"no input files to read in {given or 'the inputs given'}{skipped}")
+    for number, (name, source) in enumerate(resolved):
         if isinstance(source, bytes) and spill is not None:
             copy = spill / f"input-{number:04d}"
             copy.write_bytes(source)
             source = copy
         chunks += _plan_file(name, source, chunk_lines, ids)
+    repeated_content([(c.source, c.sha256) for c in chunks if c.last])
+    if all(c.empty for c in chunks):
+        raise UsageError(f"no tenders in the input: {', '.join(c.source for c in chunks if c.last)} empty")
+    chunks[0] = dataclasses.replace(chunks[0], notes=tuple(notes))
     return ReadPlan(chunks, _repeated(ids))
 
 
@@ -157,19 +180,37 @@ def _plan_file(
     starts = [(0, 1)]
     offset = lines = 0
     with _open(name, source) as stream:
+        if is_spreadsheet(name):
+            sha256, found, empty = plan_spreadsheet(
+                name, stream.read(), None if isinstance(source, bytes) else str(source)
+            )
+            ids += found
+            path, data = (None, source) if isinstance(source, bytes) else (str(source), None)
+            return [Chunk(name, path, data, 0, 1, None, sha256, True, empty)]
         if _is_single_document(name):
             whole, offset = read_bounded(stream, digest)
             if offset <= MAX_LINE_BYTES:
                 ids.append(_tender_id(_quick_parse(whole.removeprefix(_BOM))))
             lines = int(bool(whole.strip()))
         else:
+            unparsed_first = False
             for number, (raw, length) in enumerate(bounded_lines(stream, digest), start=1):
                 offset += length
-                if raw.strip() and length <= MAX_LINE_BYTES:
-                    ids.append(_tender_id(_quick_parse(raw.removeprefix(_BOM) if number == 1 else raw)))
-                lines += bool(raw.strip())
+                if raw.strip():
+                    lines += 1
+                    if length <= MAX_LINE_BYTES:
+                        parsed = _quick_parse(raw.removeprefix(_BOM) if number == 1 else raw)
+                        unparsed_first = unparsed_first or (lines == 1 and parsed is None)
+                        ids.append(_tender_id(parsed))
                 if chunk_lines and number % chunk_lines == 0 and stream.peek(1):
                     starts.append((offset, number + 1))
+            spread = None
+            if unparsed_first and lines > 1 and offset <= MAX_LINE_BYTES:
+                stream.seek(0)
+                spread = spread_document(stream.read(), lines)
+            if spread is not None:
+                path, data = (None, source) if isinstance(source, bytes) else (str(source), None)
+                return [Chunk(name, path, data, 0, 1, None, digest.hexdigest(), True, False, refused=spread)]
     path, data = (None, source) if isinstance(source, bytes) else (str(source), None)
     return [
         Chunk(
@@ -200,10 +241,17 @@ def read_chunk(chunk: Chunk, duplicates: frozenset[str] = frozenset()) -> Batch:
     """Read and validate one chunk; ``duplicates`` are the tender ids the plan found more than once."""
     collector = _Collector(duplicates)
     summary = collector.start_file(chunk.source)
+    collector.batch.warnings.extend(chunk.notes)
+    if chunk.refused is not None:
+        collector.reject_line(summary, 1, "", chunk.refused)
+        summary.sha256 = chunk.sha256
+        return collector.batch
     with _open(chunk.source, chunk.data if chunk.data is not None else str(chunk.path)) as stream:
         try:
             stream.seek(chunk.offset)
-            if _is_single_document(chunk.source):
+            if is_spreadsheet(chunk.source):
+                read_spreadsheet(collector, summary, chunk.source, stream.read(), chunk.path)
+            elif _is_single_document(chunk.source):
                 collector.read_single(*read_bounded(stream))
             else:
                 offset = chunk.offset
@@ -268,12 +316,14 @@ def read_documents(documents: Iterable[Any], *, source: str = "<memory>") -> Bat
 
 def _expand_inputs(
     inputs: Iterable[str | os.PathLike[str] | InputBytes], stdin: BinaryIO | None
-) -> list[tuple[str, Path | bytes]]:
-    """Resolve the inputs to (display name, file or bytes) pairs, checking them all before any is read.
+) -> tuple[list[tuple[str, Path | bytes]], list[str]]:
+    """Resolve the inputs to (display name, file or bytes) pairs, checking them all before any is read,
+    and a note for each file skipped or decoded.
 
     Standard input is read once, into memory: both passes over the input need it.
     """
     resolved: list[tuple[str, Path | bytes]] = []
+    notes: list[str] = []
     for item in inputs:
         if isinstance(item, InputBytes):
             resolved.append((item.name, item.data))
@@ -291,15 +341,14 @@ def _expand_inputs(
         _check_name(text)
         path = Path(text)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+            found, skipped = folder_files(path)
             for entry in found:
                 _check_name(str(entry))
                 kind = not_regular(entry)
-                if kind == "a folder":
-                    continue
                 if kind is not None:
                     raise UsageError(f"input {entry} is {kind}, not a regular file: move it out of {text}")
                 resolved.append((str(entry), entry))
+            notes += skipped
             continue
         if not path.exists():
             raise UsageError(f"input not found: {text}", path=text)
@@ -315,7 +364,13 @@ def _expand_inputs(
         if not os.access(path, os.R_OK):
             raise UsageError(f"input cannot be read (permission denied): {text}", path=text)
         resolved.append((text, path))
-    return resolved
+    repeated_paths([(name, source) for name, source in resolved if isinstance(source, Path)])
+    for number, (name, source) in enumerate(resolved):
+        wide = wide_json(name, source) if isinstance(source, Path) and not is_spreadsheet(name) else None
+        if wide is not None:
+            resolved[number] = (name, wide[0])
+            notes.append(wide[1])
+    return resolved, notes
 
 
 def _check_name(name: str) -> None:
@@ -398,7 +453,11 @@ class _Collector:
         try:
             document, out_of_bounds = _parse_line(raw, offset=offset)
         except _LineError as error:
-            self.reject_line(summary, line_no, error.path, error.reason)
+            split = bids_with_duplicate_keys(raw) if error.reason.startswith("duplicate key") else None
+            if split is None:
+                self.reject_line(summary, line_no, error.path, error.reason)
+            else:
+                self.add_document(summary, line_no, split[0], known=split[1])
             return
         self.add_document(summary, line_no, document, out_of_bounds)
 
@@ -417,11 +476,13 @@ class _Collector:
         line_no: int,
         document: Any,
         out_of_bounds: list[tuple[str, str]] | None = None,
+        known: dict[int, list[tuple[str, str]]] | None = None,
     ) -> None:
         """Validate one tender document: its header, then each bid, then the cross-field rules.
 
         ``out_of_bounds`` are the values the parser found out of bounds (found here when not given); a bid
         holding one is rejected for it without further checks, and one in the header rejects every bid.
+        ``known`` holds other problems found while parsing, by bid index (a duplicate key inside a bid).
         """
         if out_of_bounds is None:
             out_of_bounds = list(value_problems(document))
@@ -441,13 +502,13 @@ class _Collector:
                 Rejection(summary.source, line_no, None, tender_id, None, "/bids", reason)
             )
             return
-        bid_problems: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        bid_problems: dict[int, list[tuple[str, str]]] = defaultdict(list, known or {})
         outside = _sort_out_of_bounds(out_of_bounds, bid_problems)
         header = document.get("tender")
         header_problems = outside or self._header_problems(document)
         summary.read += len(bids)
         for index, bid in enumerate(bids):
-            if index in bid_problems:  # a value out of bounds never reaches the validator
+            if index in bid_problems:  # known from parsing (out of bounds, a duplicate key): not validated
                 continue
             for pointer, reason in schema_errors(bid, "bid.schema.json"):
                 bid_problems[index].append((f"/bids/{index}{pointer}", reason))
