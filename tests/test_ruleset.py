@@ -966,7 +966,7 @@ class TestCanonical:
         with pytest.raises(RulesetError, match="not in RFC 8785 canonical form"):
             ruleset_from_canonical(pretty)
 
-    @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(seed=st.integers(min_value=0, max_value=2**32 - 1), as_json=st.booleans())
     def test_any_key_order_and_format_gives_the_same_digest(self, tmp_path: Path, seed: int, as_json: bool):
         """Shuffling every mapping of the default ruleset, as YAML or JSON, keeps its digest."""
