@@ -13,7 +13,7 @@ import io
 import os
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -240,20 +240,32 @@ def add_shares(files: dict[str, FileSummary], shares: Iterable[FileSummary]) -> 
         whole.rejected += share.rejected
 
 
-def read_documents(documents: Iterable[Any], *, source: str = "<memory>") -> Batch:
+def read_documents(documents: Iterable[Any] | Mapping[str, Any], *, source: str = "<memory>") -> Batch:
     """Validate tender documents already in memory (for embedding); line numbers count documents from 1.
 
-    Numbers should be ``Decimal`` or ``int``: a ``float`` has already lost the digits an exact score
-    needs, and is rejected.
+    ``documents`` is a list (or any iterable) of tender documents, or one document on its own. Numbers
+    should be ``Decimal``, ``int`` or decimal strings: a ``float`` has already lost the digits an exact
+    score needs, so the bid holding one is rejected at the float's JSON Pointer (a float in the tender
+    header rejects the tender's bids). Parse JSON text with :func:`~supplierscore.inputs.parse_json`,
+    which reads numbers as ``Decimal``.
+
+    >>> batch = read_documents({"tender": {"id": "T-1"}, "bids": [{"id": "B-1", "price": {"amount": 9.5}}]})
+    >>> [r.path for r in batch.rejections if "float" in r.reason]
+    ['/bids/0/price/amount']
     """
+    if isinstance(documents, Mapping):
+        documents = [documents]
+    elif isinstance(documents, str | bytes | os.PathLike) or not isinstance(documents, Iterable):
+        raise UsageError(
+            f"read_documents expects tender documents (dicts, or a list of them), not "
+            f"{type(documents).__name__}: to read files, use read_bids([path, ...])"
+        )
     documents = list(documents)
     collector = _Collector(_repeated(_tender_id(d) for d in documents))
     summary = collector.start_file(source)
     for line_no, document in enumerate(documents, start=1):
-        if _has_float(document):
-            collector.reject_line(summary, line_no, "", "numbers must be exact (Decimal or int), not float")
-        else:
-            collector.add_document(summary, line_no, document)
+        floats = [(pointer, _FLOAT_REASON.format(value)) for pointer, value in _floats(document, "")]
+        collector.add_document(summary, line_no, document, refused=floats)
     return collector.batch
 
 
@@ -371,8 +383,14 @@ class _Collector:
         summary.rejected += 1
         self.batch.rejections.append(Rejection(summary.source, line_no, None, None, None, path, reason))
 
-    def add_document(self, summary: FileSummary, line_no: int, document: Any) -> None:
-        """Validate one tender document: its header, then each bid, then the cross-field rules."""
+    def add_document(
+        self, summary: FileSummary, line_no: int, document: Any, refused: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        """Validate one tender document: its header, then each bid, then the cross-field rules.
+
+        ``refused`` are problems found before (a float's pointer and why): one under ``/bids/N`` rejects
+        that bid, any other the tender header.
+        """
         bids = document.get("bids") if isinstance(document, dict) else None
         if not isinstance(bids, list):
             self.reject_line(summary, line_no, "", _not_a_document(document))
@@ -384,6 +402,12 @@ class _Collector:
         header_problems = self._header_problems(document)
         summary.read += len(bids)
         bid_problems: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for pointer, reason in refused:
+            steps = pointer.split("/")
+            if len(steps) > 2 and steps[1] == "bids" and steps[2].isdigit() and int(steps[2]) < len(bids):
+                bid_problems[int(steps[2])].append((pointer, reason))
+            else:
+                header_problems.append((pointer, reason))
         for index, bid in enumerate(bids):
             for pointer, reason in schema_errors(bid, "bid.schema.json"):
                 bid_problems[index].append((f"/bids/{index}{pointer}", reason))
@@ -474,11 +498,19 @@ def _not_a_document(document: Any) -> str:
     return f"not a tender document: expected an object, got {_json_type(document)}"
 
 
-def _has_float(value: Any) -> bool:
+_FLOAT_REASON = (
+    "the number {!r} is a float, which has already lost the digits an exact score needs: give numbers "
+    "as Decimal, int or decimal strings (supplierscore.inputs.parse_json reads JSON that way)"
+)
+
+
+def _floats(value: Any, pointer: str) -> Iterator[tuple[str, float]]:
+    """The JSON Pointer and value of every float in ``value``, in document order."""
     if isinstance(value, float):
-        return True
-    if isinstance(value, dict):
-        return any(_has_float(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_float(v) for v in value)
-    return False
+        yield pointer, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _floats(item, f"{pointer}/{_escape(str(key))}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _floats(item, f"{pointer}/{index}")

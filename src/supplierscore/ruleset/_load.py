@@ -41,12 +41,20 @@ def default_ruleset_path() -> Path:
     return package_file("rules", DEFAULT_RULESET)
 
 
-def load_ruleset(source: str | os.PathLike[str]) -> Ruleset:
-    """Read, check and load the ruleset file ``source`` (``.yaml``, ``.yml`` or ``.json``).
+def load_ruleset(source: str | os.PathLike[str] | None = None) -> Ruleset:
+    """Read, check and load the ruleset file ``source`` (``.yaml``, ``.yml`` or ``.json``); without
+    one, the bundled default (:func:`default_ruleset_path`).
 
     Raises :class:`~supplierscore.errors.RulesetError` listing every problem found, each with its JSON
     Pointer and line, and :class:`~supplierscore.errors.UsageError` when the file cannot be read at all.
     """
+    if source is None:
+        source = default_ruleset_path()
+    elif not isinstance(source, str | os.PathLike):
+        raise UsageError(
+            f"load_ruleset() expects the path of a ruleset file (or nothing, for the bundled default), "
+            f"not {type(source).__name__}: for data already parsed, use parse_ruleset"
+        )
     path = Path(source)
     name = str(source)
     suffix = path.suffix.lower()

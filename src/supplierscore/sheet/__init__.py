@@ -25,7 +25,7 @@ CSV and XLSX that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage re
 
 from __future__ import annotations
 
-from supplierscore.sheet._model import BreakdownRow, Counts, Metadata, Row, ScoreSheet
+from supplierscore.sheet._model import BidResult, BreakdownRow, Counts, Exact, Metadata, Row, ScoreSheet
 from supplierscore.sheet._read import load_sheet
 from supplierscore.sheet._stream import STREAMABLE, SheetWriter
 from supplierscore.sheet._tables import neutralise
@@ -34,8 +34,10 @@ from supplierscore.sheet._writers import WRITERS, write_rejections
 __all__ = [
     "STREAMABLE",
     "WRITERS",
+    "BidResult",
     "BreakdownRow",
     "Counts",
+    "Exact",
     "Metadata",
     "Row",
     "ScoreSheet",
