@@ -22,6 +22,7 @@ from supplierscore.cli._audit import audit_group, diff_command, replay_command, 
 from supplierscore.cli._explain import explain_command
 from supplierscore.cli._rules import rules
 from supplierscore.cli._score import score_command
+from supplierscore.cli._serve import keys_group, serve_command
 from supplierscore.cli._validate import validate
 
 
@@ -51,5 +52,7 @@ for _command in (
     replay_command,
     diff_command,
     audit_group,
+    serve_command,
+    keys_group,
 ):
     main.add_command(_command)

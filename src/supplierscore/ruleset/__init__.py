@@ -39,6 +39,7 @@ from supplierscore.ruleset._load import (
     default_ruleset_path,
     load_ruleset,
     parse_ruleset,
+    ruleset_from_bytes,
     ruleset_from_canonical,
 )
 from supplierscore.ruleset._models import (
@@ -101,6 +102,7 @@ __all__ = [
     "known_fields",
     "load_ruleset",
     "parse_ruleset",
+    "ruleset_from_bytes",
     "ruleset_from_canonical",
     "summarize",
 ]
