@@ -112,7 +112,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         "/v1/validate",
         tags=["bids"],
         openapi_extra=_DOCUMENTS_BODY,
-        responses={**_json_ok(_REPORT), **_problems(401, 413, 415, 422, 429)},
+        responses={**_json_ok(_REPORT), **_problems(400, 401, 413, 415, 422, 429)},
     )
     async def validate(request: Request, key: Caller) -> Response:
         """Validate bids without scoring them: 200 with a report when every bid is valid, 422 with every
@@ -137,7 +137,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         "/v1/score",
         tags=["bids"],
         openapi_extra=_DOCUMENTS_BODY,
-        responses={**_sheet_ok(), **_problems(401, 404, 406, 413, 415, 422, 429)},
+        responses={**_sheet_ok(), **_problems(400, 401, 404, 406, 413, 415, 422, 429, 503)},
     )
     async def score_bids(
         request: Request,
@@ -203,7 +203,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
                 "content": {"application/json": {"schema": _SUMMARY}},
             },
             201: {"description": "Registered.", "content": {"application/json": {"schema": _SUMMARY}}},
-            **_problems(401, 403, 409, 413, 415, 422, 429),
+            **_problems(400, 401, 403, 409, 413, 415, 422, 429),
         },
         status_code=201,
     )
@@ -272,7 +272,9 @@ def create_app(config: ServiceConfig) -> FastAPI:
     ]
 
     @app.get(
-        "/v1/runs/{run_id}", tags=["audit"], responses={**_json_ok(_RUNS), **_problems(401, 404, 422, 429)}
+        "/v1/runs/{run_id}",
+        tags=["audit"],
+        responses={**_json_ok(_RUNS), **_problems(401, 404, 422, 429, 503)},
     )
     async def get_run(key: Caller, run_id: RunId) -> Response:
         """The audit log's records of a run (identical runs share a run id, so there may be several)."""
@@ -284,7 +286,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     @app.post(
         "/v1/runs/{run_id}/replay",
         tags=["audit"],
-        responses={**_json_ok(_REPLAYS), **_problems(401, 403, 404, 422, 429)},
+        responses={**_json_ok(_REPLAYS), **_problems(401, 403, 404, 422, 429, 503)},
     )
     async def replay_run(key: Caller, run_id: RunId) -> Response:
         """Re-run a recorded run from its stored objects (admin keys only) and say whether each sheet is
@@ -394,6 +396,7 @@ _PROBLEM_WHEN = {
     415: "The body's Content-Type is not one this endpoint reads.",
     422: "Rejected bids, a ruleset's problems, an empty body or an invalid parameter.",
     429: "The key is over its rate limit (see Retry-After).",
+    503: "The audit log cannot be appended to or read: nothing was recorded.",
 }
 
 
