@@ -45,3 +45,31 @@ def client(keys: Keys, **options: Any) -> Iterator[TestClient]:
 def first_document() -> bytes:
     """The first tender document of the examples, as one JSON body."""
     return EXAMPLES.read_bytes().splitlines()[0]
+
+
+@contextmanager
+def running_server(keys: Keys, **options: Any) -> Iterator[tuple[str, int]]:
+    """A real uvicorn server on 127.0.0.1 and a free port, in a thread; yields (host, port)."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    app = create_app(ServiceConfig(KeyStore.load(keys.path), keys_file=keys.path, **options))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        for _ in range(500):
+            if server.started:
+                break
+            thread.join(0.01)
+        assert server.started, "the server did not start"
+        yield "127.0.0.1", port
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
