@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import pickle
 import re
 import shutil
 from decimal import Decimal
@@ -201,9 +202,12 @@ class TestExactFigures:
 
     @pytest.mark.parametrize("text", ["0.125", "1", "0", "0.0000001", "0.666666666667"])
     def test_exact_prints_as_written(self, text: str) -> None:
-        """``str(Exact(text))`` is the text, never scientific notation."""
+        """``str(Exact(text))`` is the text, never scientific notation, and survives pickling (the
+        streaming scorer sends breakdown lines between processes)."""
         assert str(Exact(text)) == text
         assert Exact(text) == Decimal(text)
+        copied = pickle.loads(pickle.dumps(Exact(text)))
+        assert type(copied) is Exact and copied.text == text
 
 
 def _python_blocks(markdown: str) -> list[str]:

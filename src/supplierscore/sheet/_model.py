@@ -47,10 +47,18 @@ class Exact(Decimal):
     (Decimal('0.250'), '0.0000001')
     """
 
-    __slots__ = ()
+    __slots__ = ("text",)
+
+    text: str
+    """The figure as files print it, made once (a sheet prints it in every format it writes)."""
+
+    def __new__(cls, value: str | Decimal | int = "0") -> Exact:
+        self = super().__new__(cls, value)
+        self.text = format(self, "f")
+        return self
 
     def __str__(self) -> str:
-        return format(self, "f")
+        return self.text
 
 
 @dataclass(slots=True)
@@ -223,7 +231,7 @@ class ScoreSheet:
 
     def _json_default(self, value: Any) -> str:
         if type(value) is Exact:
-            return str(value)
+            return value.text
         if isinstance(value, Decimal):
             return self.decimal(value)
         raise TypeError(f"{type(value).__name__} has no place in a score sheet")
