@@ -473,6 +473,20 @@ class TestRulesets:
             assert_problem(c.get(f"/v1/rulesets/{'a' * 64}", headers=keys.bearer()), 404, "unknown-ruleset")
             assert_problem(c.get("/v1/rulesets/xyz", headers=keys.bearer()), 422, "invalid-request")
 
+    def test_rules_dir_with_two_rulesets_under_one_name_stops_the_start(
+        self, keys: Keys, tmp_path: Path
+    ) -> None:
+        """Two files in --rules-dir claiming one id@version with other rules: UsageError naming the file."""
+        rules = tmp_path / "rules"
+        rules.mkdir()
+        changed = load_ruleset().canonical_json.decode().replace('"precision":2', '"precision":3')
+        (rules / "other.json").write_text(changed)
+        with (
+            pytest.raises(UsageError, match=r"other.json: cities-of-migration@1.0.0 already names"),
+            client(keys, rules_dir=rules),
+        ):
+            pass
+
     def test_rules_dir_keeps_registered_rulesets_across_restarts(self, keys: Keys, tmp_path: Path) -> None:
         """Registered with --rules-dir, a ruleset is saved as <sha256>.json and loaded by the next start."""
         rules = tmp_path / "rules"
@@ -513,8 +527,9 @@ class TestRuns:
         assert audit.AuditLog(tmp_path / "audit").verify().ok
 
     def test_unknown_run_is_404_and_bad_id_422(self, keys: Keys, tmp_path: Path) -> None:
-        """A run id the log does not hold is 404; one that is not hex is 422."""
+        """A run id the log does not hold is 404, before any run and after; one that is not hex is 422."""
         with client(keys, audit_log=tmp_path / "audit") as c:
+            assert_problem(c.get("/v1/runs/abcdef0123", headers=keys.bearer()), 404, "unknown-run")
             c.post("/v1/score", content=first_document(), headers={**keys.bearer(), **JSON})
             assert_problem(c.get("/v1/runs/abcdef0123", headers=keys.bearer()), 404, "unknown-run")
             assert_problem(c.get("/v1/runs/not-a-run", headers=keys.bearer()), 422, "invalid-request")
@@ -611,3 +626,12 @@ def test_decimal_strings_in_responses(keys: Keys) -> None:
     row = next(r for r in sheet["rows"] if r["eligible"])
     assert isinstance(row["total"], str) and Decimal(row["total"]) > 0
     assert all(isinstance(v, str) for v in row["points"].values())
+
+
+def test_serve_binds_loopback_by_default() -> None:
+    """``serve`` listens on 127.0.0.1:8000 unless told otherwise, and documents the reverse proxy for TLS."""
+    from supplierscore.cli._serve import serve_command
+
+    defaults = {param.name: param.default for param in serve_command.params}
+    assert (defaults["host"], defaults["port"], defaults["max_body_mb"]) == ("127.0.0.1", 8000, 32)
+    assert "reverse proxy with TLS" in (serve_command.help or "")

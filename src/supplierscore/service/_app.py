@@ -322,12 +322,17 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
 
 def _runs(log: Any, run_id: str) -> list[Any]:
+    """The run records whose run id starts with ``run_id`` (never a sequence number); 404 when none."""
+    unknown = Problem(404, f"no run in the audit log has run id {run_id}", kind="unknown-run")
+    if not log.log_path.exists():  # nothing scored yet
+        raise unknown
     try:
-        return [r for r in log.runs(run_id) if r.run_id and r.run_id.startswith(run_id)]
+        found = [r for r in log.runs(run_id) if r.run_id and r.run_id.startswith(run_id)]
     except UsageError:
-        raise Problem(404, f"no run in the audit log has run id {run_id}", kind="unknown-run") from None
-    except FileNotFoundError:
-        raise Problem(404, f"no run in the audit log has run id {run_id}", kind="unknown-run") from None
+        raise unknown from None
+    if not found:
+        raise unknown
+    return found
 
 
 async def _nonempty(request: Request, limit: int) -> bytes:

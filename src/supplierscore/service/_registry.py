@@ -52,7 +52,10 @@ class Registry:
                 ) from None
         for path in sorted(folder.iterdir()):
             if path.is_file() and path.suffix.lower() in (".yaml", ".yml", ".json"):
-                self.add(load_ruleset(path))  # a broken file stops the start, naming its problems
+                try:
+                    self.add(load_ruleset(path))  # a broken file stops the start, naming its problems
+                except Conflict as error:
+                    raise UsageError(f"{path}: {error}", path=str(path)) from None
 
     def add(self, ruleset: Ruleset) -> bool:
         """Register ``ruleset``; True when it is new. :class:`Conflict` when its id@version is taken."""
