@@ -2,7 +2,6 @@
 
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations, which name local types.
 
-import json
 import os
 import tempfile
 import threading
@@ -22,7 +21,6 @@ from supplierscore import __version__
 from supplierscore.engine import score, source_date
 from supplierscore.errors import UsageError
 from supplierscore.inputs import Batch, InputBytes, read_bids
-from supplierscore.resources import load_schema
 from supplierscore.ruleset import Ruleset, load_ruleset, ruleset_from_bytes
 from supplierscore.service._http import (
     SHEET_TYPES,
@@ -36,7 +34,22 @@ from supplierscore.service._http import (
     sheet_suffix,
 )
 from supplierscore.service._keys import ApiKey, KeyStore
-from supplierscore.service._problems import PROBLEM_SCHEMA, PROBLEM_TYPE, Problem, Scrubber, install_handlers
+from supplierscore.service._openapi import (
+    DETAIL,
+    DOCUMENTS_BODY,
+    HEALTH,
+    LIST,
+    REPLAYS,
+    REPORT,
+    RULESET_BODY,
+    RUNS,
+    SUMMARY,
+    json_ok,
+    openapi_components,
+    problems,
+    sheet_ok,
+)
+from supplierscore.service._problems import Problem, Scrubber, install_handlers
 from supplierscore.service._registry import SHA256, Conflict, Registry
 from supplierscore.sheet import ScoreSheet
 
@@ -105,7 +118,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             )
         return found
 
-    @app.get("/healthz", tags=["service"], responses=_json_ok(_HEALTH))
+    @app.get("/healthz", tags=["service"], responses=json_ok(HEALTH))
     async def healthz() -> Response:
         """Whether the service is up (no key needed)."""
         return _json({"status": "ok", "engine_version": __version__})
@@ -113,8 +126,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
     @app.post(
         "/v1/validate",
         tags=["bids"],
-        openapi_extra=_DOCUMENTS_BODY,
-        responses={**_json_ok(_REPORT), **_problems(400, 401, 413, 415, 422, 429)},
+        openapi_extra=DOCUMENTS_BODY,
+        responses={**json_ok(REPORT), **problems(400, 401, 413, 415, 422, 429)},
     )
     async def validate(request: Request, key: Caller) -> Response:
         """Validate bids without scoring them: 200 with a report when every bid is valid, 422 with every
@@ -138,8 +151,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
     @app.post(
         "/v1/score",
         tags=["bids"],
-        openapi_extra=_DOCUMENTS_BODY,
-        responses={**_sheet_ok(), **_problems(400, 401, 404, 406, 413, 415, 422, 429, 503)},
+        openapi_extra=DOCUMENTS_BODY,
+        responses={**sheet_ok(), **problems(400, 401, 404, 406, 413, 415, 422, 429, 503)},
     )
     async def score_bids(
         request: Request,
@@ -204,14 +217,14 @@ def create_app(config: ServiceConfig) -> FastAPI:
     @app.post(
         "/v1/rulesets",
         tags=["rulesets"],
-        openapi_extra=_RULESET_BODY,
+        openapi_extra=RULESET_BODY,
         responses={
             200: {
                 "description": "Already registered.",
-                "content": {"application/json": {"schema": _SUMMARY}},
+                "content": {"application/json": {"schema": SUMMARY}},
             },
-            201: {"description": "Registered.", "content": {"application/json": {"schema": _SUMMARY}}},
-            **_problems(400, 401, 403, 409, 413, 415, 422, 429),
+            201: {"description": "Registered.", "content": {"application/json": {"schema": SUMMARY}}},
+            **problems(400, 401, 403, 409, 413, 415, 422, 429),
         },
         status_code=201,
     )
@@ -244,7 +257,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             headers={"Location": f"/v1/rulesets/{ruleset.sha256}"},
         )
 
-    @app.get("/v1/rulesets", tags=["rulesets"], responses={**_json_ok(_LIST), **_problems(401, 429)})
+    @app.get("/v1/rulesets", tags=["rulesets"], responses={**json_ok(LIST), **problems(401, 429)})
     async def list_rulesets(key: Caller) -> Response:
         """Every registered ruleset, the bundled default among them."""
         return _json({"rulesets": [_summary(r, registry) for r in registry.all()]})
@@ -252,7 +265,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     @app.get(
         "/v1/rulesets/{sha256}",
         tags=["rulesets"],
-        responses={**_json_ok(_DETAIL), **_problems(401, 404, 422, 429)},
+        responses={**json_ok(DETAIL), **problems(401, 404, 422, 429)},
     )
     async def get_ruleset(
         key: Caller,
@@ -282,7 +295,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     @app.get(
         "/v1/runs/{run_id}",
         tags=["audit"],
-        responses={**_json_ok(_RUNS), **_problems(401, 404, 422, 429, 503)},
+        responses={**json_ok(RUNS), **problems(401, 404, 422, 429, 503)},
     )
     async def get_run(key: Caller, run_id: RunId) -> Response:
         """The audit log's records of a run (identical runs share a run id, so there may be several)."""
@@ -294,7 +307,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     @app.post(
         "/v1/runs/{run_id}/replay",
         tags=["audit"],
-        responses={**_json_ok(_REPLAYS), **_problems(401, 403, 404, 422, 429, 503)},
+        responses={**json_ok(REPLAYS), **problems(401, 403, 404, 422, 429, 503)},
     )
     async def replay_run(key: Caller, run_id: RunId) -> Response:
         """Re-run a recorded run from its stored objects (admin keys only) and say whether each sheet is
@@ -381,144 +394,3 @@ def _summary(ruleset: Ruleset, registry: Registry) -> dict[str, Any]:
 
 def _json(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(orjson.dumps(data), status_code=status, media_type="application/json", headers=headers)
-
-
-# ---------------------------------------------------------------------------------------------------
-# What /openapi.json says: bodies are read raw (never parsed by the framework), so they are described here
-
-
-def _json_ok(schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
-    return {200: {"description": "OK", "content": {"application/json": {"schema": schema}}}}
-
-
-def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {
-        status: {"description": _PROBLEM_WHEN[status], "content": {PROBLEM_TYPE: {"schema": PROBLEM_SCHEMA}}}
-        for status in statuses
-    }
-
-
-_PROBLEM_WHEN = {
-    400: "A malformed request.",
-    401: "No API key, or one that is not valid.",
-    403: "The key's role may not do this.",
-    404: "No such ruleset or run (or no audit log).",
-    406: "Accept names no format the sheet comes in.",
-    409: "The ruleset's id@version already names other rules.",
-    413: "The body is over the limit.",
-    415: "The body's Content-Type is not one this endpoint reads.",
-    422: "Rejected bids, a ruleset's problems, an empty body or an invalid parameter.",
-    429: "The key is over its rate limit (see Retry-After).",
-    503: "The audit log cannot be appended to or read: nothing was recorded.",
-}
-
-
-def _scoresheet_schema() -> dict[str, Any]:
-    """schemas/scoresheet.schema.json, its own references pointed at where it sits in /openapi.json."""
-    text = json.dumps(
-        {k: v for k, v in load_schema("scoresheet.schema.json").items() if k not in ("$schema", "$id")},
-        default=str,
-    )
-    return dict(json.loads(text.replace('"#/$defs/', '"#/components/schemas/ScoreSheet/$defs/')))
-
-
-def _sheet_ok() -> dict[int | str, dict[str, Any]]:
-    return {
-        200: {
-            "description": "The score sheet, in the format Accept asks for.",
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/ScoreSheet"}},
-                "text/csv": {"schema": {"type": "string"}},
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-                    "schema": {"type": "string", "format": "binary"}
-                },
-            },
-        }
-    }
-
-
-_DOCUMENTS_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "description": "One tender document (schemas/tender-document.schema.json) as application/json, or "
-        "many, one per line, as application/x-ndjson. Read by the engine's exact parser: numbers as "
-        "decimals, duplicate keys refused.",
-        "content": {
-            "application/json": {"schema": {"type": "object"}},
-            "application/x-ndjson": {"schema": {"type": "string"}},
-        },
-    }
-}
-_RULESET_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "description": "A ruleset file's content (rules/README.md is the format).",
-        "content": {
-            "application/yaml": {"schema": {"type": "string"}},
-            "application/json": {"schema": {"type": "object"}},
-        },
-    }
-}
-_HEALTH = {
-    "type": "object",
-    "required": ["status", "engine_version"],
-    "properties": {"status": {"const": "ok"}, "engine_version": {"type": "string"}},
-}
-_REPORT = {
-    "type": "object",
-    "required": ["counts", "tenders", "rejections", "warnings"],
-    "properties": {
-        "counts": {
-            "type": "object",
-            "properties": {k: {"type": "integer"} for k in ("read", "valid", "rejected")},
-        },
-        "tenders": {"type": "array", "items": {"type": "object"}},
-        "rejections": {"type": "array", "items": {"type": "object"}},
-        "warnings": {"type": "array", "items": {"type": "string"}},
-    },
-}
-_SUMMARY_REQUIRED = ["sha256", "id", "version", "title", "precision", "rounding", "criteria", "default"]
-_SUMMARY_PROPERTIES: dict[str, Any] = {
-    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-    "id": {"type": "string"},
-    "version": {"type": "string"},
-    "title": {"type": "string"},
-    "precision": {"type": "integer"},
-    "rounding": {"type": "string"},
-    "criteria": {"type": "array", "items": {"type": "string"}},
-    "default": {"type": "boolean"},
-}
-_SUMMARY: dict[str, Any] = {
-    "type": "object",
-    "required": _SUMMARY_REQUIRED,
-    "properties": _SUMMARY_PROPERTIES,
-}
-_LIST = {
-    "type": "object",
-    "required": ["rulesets"],
-    "properties": {"rulesets": {"type": "array", "items": _SUMMARY}},
-}
-_DETAIL = {
-    **_SUMMARY,
-    "required": [*_SUMMARY_REQUIRED, "canonical"],
-    "properties": {**_SUMMARY_PROPERTIES, "canonical": {"type": "object"}},
-}
-_RUNS = {
-    "type": "object",
-    "required": ["run_id", "records"],
-    "properties": {"run_id": {"type": "string"}, "records": {"type": "array", "items": {"type": "object"}}},
-}
-_REPLAYS = {
-    "type": "object",
-    "required": ["identical", "replays"],
-    "properties": {
-        "identical": {"type": "boolean"},
-        "replays": {"type": "array", "items": {"type": "object"}},
-    },
-}
-
-
-def openapi_components(app: FastAPI) -> None:
-    """Add the score sheet's schema to /openapi.json's components."""
-    schema = app.openapi()
-    schema.setdefault("components", {}).setdefault("schemas", {})["ScoreSheet"] = _scoresheet_schema()

@@ -22,11 +22,14 @@ from supplierscore.ruleset import Ruleset, load_ruleset
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-class Conflict(Exception):
+class Conflict(UsageError):
     """``id@version`` already names a ruleset with other content."""
 
     def __init__(self, name: str, existing: str) -> None:
-        super().__init__(f"{name} already names the ruleset {existing}: give changed rules a new version")
+        super().__init__(
+            f"{name} already names the ruleset {existing}: give changed rules a new version",
+            existing=existing,
+        )
         self.existing = existing
 
 
