@@ -204,7 +204,7 @@ class TestExactFigures:
     def test_exact_prints_as_written(self, text: str) -> None:
         """``str(Exact(text))`` is the text, never scientific notation, and survives pickling (the
         streaming scorer sends breakdown lines between processes)."""
-        assert str(Exact(text)) == text
+        assert str(Exact(text)) == text == f"{Exact(text)}"
         assert Exact(text) == Decimal(text)
         copied = pickle.loads(pickle.dumps(Exact(text)))
         assert type(copied) is Exact and copied.text == text

@@ -10,7 +10,7 @@ import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Context, Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -59,6 +59,11 @@ class Exact(Decimal):
 
     def __str__(self) -> str:
         return self.text
+
+    def __format__(self, spec: str, context: Context | None = None, /) -> str:
+        if not spec:
+            return self.text
+        return super().__format__(spec) if context is None else super().__format__(spec, context)
 
 
 @dataclass(slots=True)
