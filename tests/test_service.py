@@ -555,6 +555,45 @@ class TestLimits:
             response = c.post("/v1/validate", content=_chunks(64 * 1024), headers={**keys.bearer(), **NDJSON})
         assert_problem(response, 413, "body-too-large")
 
+    def test_a_content_length_that_is_not_a_number_is_400(self, keys: Keys) -> None:
+        """``Content-Length: abc`` (sent straight to the application, as no client sends it) is 400."""
+        import asyncio
+
+        from supplierscore.service import KeyStore, ServiceConfig, create_app
+
+        app = create_app(ServiceConfig(KeyStore.load(keys.path)))
+        headers = [
+            (b"authorization", f"Bearer {keys.score}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"abc"),
+        ]
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/v1/score",
+            "raw_path": b"/v1/score",
+            "query_string": b"",
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 8000),
+        }
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        asyncio.run(app(scope, receive, send))
+        assert sent[0]["status"] == 400
+        problem = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+        assert problem["detail"] == "Content-Length is not a number"
+
     def test_a_body_at_the_limit_is_read(self, keys: Keys) -> None:
         """Exactly the limit is allowed."""
         body = first_document()
