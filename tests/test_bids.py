@@ -167,9 +167,11 @@ class TestInputs:
         assert isinstance(parse_json('{"a": 0.1}')["a"], Decimal)
 
     def test_in_memory_floats_are_refused(self) -> None:
-        """A float in an in-memory document has lost digits already, so it is rejected."""
+        """A float in an in-memory document has lost digits already, so it is rejected at its pointer."""
         bid = good_bid(price={"amount": 1200.5, "currency": "CAD"})
-        assert "not float" in only_rejection(read_documents([document(bid)])).reason
+        rejection = only_rejection(read_documents([document(bid)]))
+        assert (rejection.path, rejection.bid_id) == ("/bids/0/price/amount", "B-1")
+        assert "1200.5 is a float" in rejection.reason
 
 
 def reject(doc: Any) -> list[Any]:

@@ -15,7 +15,7 @@ import supplierscore
 
 PACKAGE = Path(supplierscore.__file__).parent
 
-STAGES = ("inputs", "ruleset", "engine", "sheet", "audit", "report", "cli")
+STAGES = ("inputs", "ruleset", "engine", "sheet", "audit", "report", "service", "cli")
 """The folders, one per stage of the data flow (read → validate → score → rank → write → audit)."""
 
 SHARED = {"supplierscore", "supplierscore.errors", "supplierscore.limits", "supplierscore.resources"}
@@ -29,7 +29,8 @@ MAY_IMPORT = {
     "engine": {"inputs", "ruleset", "sheet"},
     "audit": {"inputs", "ruleset", "engine", "sheet"},
     "report": {"inputs", "ruleset", "engine", "sheet"},
-    "cli": {"inputs", "ruleset", "engine", "sheet", "audit", "report"},
+    "service": {"inputs", "ruleset", "engine", "sheet", "audit"},
+    "cli": {"inputs", "ruleset", "engine", "sheet", "audit", "report", "service"},
 }
 """Stages each stage may import: only earlier ones. Readers never import writers; the engine never imports
 the audit log or the CLI."""
@@ -125,6 +126,7 @@ class TestCommandsImportWhatTheyUse:
         modules = _modules_after(args)
         assert "supplierscore.audit" not in modules
         assert not any(name == "cryptography" or name.startswith("cryptography.") for name in modules)
+        assert not {"supplierscore.service", "fastapi", "uvicorn"} & modules
 
     def test_an_audit_command_does_import_the_audit_log(self, tmp_path: Path) -> None:
         """The same check sees the audit log when a command needs it, so it can fail."""

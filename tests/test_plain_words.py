@@ -180,7 +180,7 @@ class TestReasons:
         """A criterion with no input says so, and shows neither self-declaration nor a factor of 0.5."""
         line = breakdown_line(scored, "K-01", "women-owned")
         assert line.input is None
-        assert (line.evidence, line.factor, line.points) == ("none", "1", Decimal("0.00"))
+        assert (line.evidence, line.factor, line.points) == ("none", Decimal("1"), Decimal("0.00"))
         assert "self-declared" not in line.reason and "no value given" in line.reason
 
 

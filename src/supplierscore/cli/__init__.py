@@ -24,6 +24,7 @@ from supplierscore.cli._explain import explain_command
 from supplierscore.cli._report import debrief_command, report_command
 from supplierscore.cli._rules import rules
 from supplierscore.cli._score import score_command
+from supplierscore.cli._serve import keys_group, serve_command
 from supplierscore.cli._template import template_command
 from supplierscore.cli._validate import validate
 
@@ -61,5 +62,7 @@ for _command in (
     report_command,
     debrief_command,
     template_command,
+    serve_command,
+    keys_group,
 ):
     main.add_command(_command)

@@ -21,7 +21,7 @@ from supplierscore.engine._methods import (
     show,
 )
 from supplierscore.engine._values import MISSING, resolve, round_points
-from supplierscore.sheet import BreakdownRow
+from supplierscore.sheet import BreakdownRow, Exact
 
 # ---------------------------------------------------------------------------------------------------
 # Criteria and evidence
@@ -146,9 +146,9 @@ def _score_criterion(
         bid["id"],
         criterion.id,
         shown_input,
-        fraction,
+        Exact(fraction),
         evidence.status,
-        fraction_text(evidence.factor),
+        Exact(fraction_text(evidence.factor)),
         points,
         reason,
     )

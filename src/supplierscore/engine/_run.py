@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from supplierscore import __version__
 from supplierscore import ruleset as rs
 from supplierscore.engine._participation import participation_keys
 from supplierscore.engine._tender import score_tender
-from supplierscore.inputs import Batch, FileSummary, Rejection, Tender, paused_gc
+from supplierscore.errors import UsageError
+from supplierscore.inputs import Batch, FileSummary, Rejection, Tender, paused_gc, read_documents
 from supplierscore.sheet import BreakdownRow, Counts, Metadata, Row, ScoreSheet
 
 # ---------------------------------------------------------------------------------------------------
@@ -19,7 +21,7 @@ from supplierscore.sheet import BreakdownRow, Counts, Metadata, Row, ScoreSheet
 
 
 def score(
-    batch: Batch | Iterable[Tender],
+    batch: Batch | Iterable[Tender] | Iterable[Mapping[str, Any]] | Mapping[str, Any],
     ruleset: rs.Ruleset,
     *,
     input_sha256: str | None = None,
@@ -29,12 +31,18 @@ def score(
     """Score every valid bid in ``batch`` under ``ruleset`` and rank them within each tender.
 
     ``batch`` is what :func:`supplierscore.read_bids` returns (its rejections and counts go into the
-    sheet), or any iterable of :class:`~supplierscore.inputs.Tender`. ``input_sha256`` overrides the input
+    sheet), tender documents (a list of dicts, or one dict, validated by
+    :func:`~supplierscore.inputs.read_documents` first), or any iterable of
+    :class:`~supplierscore.inputs.Tender`. ``ruleset`` is a :class:`~supplierscore.ruleset.Ruleset` from
+    :func:`~supplierscore.ruleset.load_ruleset`. Anything else raises
+    :class:`~supplierscore.errors.UsageError` saying what was expected. ``input_sha256`` overrides the input
     digest (by default, derived from the input files' digests, in any order). ``progress``, when given,
     is called with the number of bids of each tender once it is scored. ``created_at`` is recorded as
     given: a sheet holds no wall-clock time of its own, so that a run can be replayed byte for byte
     (the CLI passes ``SOURCE_DATE_EPOCH`` when it is set, see :func:`source_date`).
     """
+    batch = _as_batch(batch)
+    _check_ruleset(ruleset)
     tenders = list(batch.tenders if isinstance(batch, Batch) else batch)
     rejections: list[Rejection] = list(batch.rejections) if isinstance(batch, Batch) else []
     rows: list[Row] = []
@@ -66,6 +74,47 @@ def labels_for(ruleset: rs.Ruleset, language: str = "en") -> dict[str, str]:
     """Every criterion and group id → its label in ``language`` (the id itself when it has none)."""
     names = [c.id for c in ruleset.criteria] + list(ruleset.groups)
     return {name: ruleset.label(name, language) for name in names}
+
+
+def _as_batch(given: object) -> Batch | list[Tender]:
+    """A Batch, a list of Tenders, or tender documents read into a Batch; UsageError for anything else."""
+    if isinstance(given, Batch):
+        return given
+    if isinstance(given, Mapping):
+        return read_documents([given])
+    if isinstance(given, Iterable) and not isinstance(given, str | bytes | os.PathLike):
+        items = list(given)
+        if all(isinstance(item, Tender) for item in items):
+            return cast(list[Tender], items)
+        if all(isinstance(item, Mapping) for item in items):
+            return read_documents(items)
+        kinds = sorted({type(item).__name__ for item in items})
+        raise UsageError(
+            f"score() expects tender documents (dicts) or Tenders, not a mix of {', '.join(kinds)}"
+        )
+    hint = (
+        ": to read files, use score(read_bids([path]), ruleset)"
+        if isinstance(given, str | os.PathLike)
+        else ""
+    )
+    raise UsageError(
+        f"score() expects a Batch (from read_bids or read_documents), tender documents (dicts) or "
+        f"Tenders as its first argument, not {type(given).__name__}{hint}"
+    )
+
+
+def _check_ruleset(ruleset: object) -> None:
+    if isinstance(ruleset, rs.Ruleset):
+        return
+    hint = (
+        f": load it first, score(batch, load_ruleset({os.fspath(ruleset)!r}))"
+        if isinstance(ruleset, str | os.PathLike)
+        else ""
+    )
+    raise UsageError(
+        f"score() expects a Ruleset (from load_ruleset) as its second argument, not "
+        f"{type(ruleset).__name__}{hint}"
+    )
 
 
 def metadata_for(

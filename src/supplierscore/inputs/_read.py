@@ -12,9 +12,8 @@ import gc
 import hashlib
 import io
 import os
-import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -27,9 +26,6 @@ from supplierscore.inputs._batch import (
     MAX_BIDS,
     MAX_ID_LENGTH,
     MAX_LINE_BYTES,
-    MAX_STDIN_BYTES,
-    STDIN,
-    SUPPORTED_SUFFIXES,
     Batch,
     FileSummary,
     InputBytes,
@@ -38,14 +34,12 @@ from supplierscore.inputs._batch import (
     _LineError,
 )
 from supplierscore.inputs._duplicates import bids_with_duplicate_keys
+from supplierscore.inputs._expand import _expand_inputs, _is_single_document
 from supplierscore.inputs._gather import (
-    folder_files,
     repeated_content,
-    repeated_paths,
     spread_document,
-    wide_json,
 )
-from supplierscore.inputs._lines import bounded_lines, not_regular, read_bounded, too_long
+from supplierscore.inputs._lines import bounded_lines, read_bounded, too_long
 from supplierscore.inputs._parse import _parse_line
 from supplierscore.inputs._sheets import plan_spreadsheet, read_spreadsheet
 from supplierscore.inputs._spreadsheet import is_spreadsheet
@@ -293,96 +287,33 @@ def add_shares(files: dict[str, FileSummary], shares: Iterable[FileSummary]) -> 
         whole.rejected += share.rejected
 
 
-def read_documents(documents: Iterable[Any], *, source: str = "<memory>") -> Batch:
+def read_documents(documents: Iterable[Any] | Mapping[str, Any], *, source: str = "<memory>") -> Batch:
     """Validate tender documents already in memory (for embedding); line numbers count documents from 1.
 
-    Numbers should be ``Decimal`` or ``int``: a ``float`` has already lost the digits an exact score
-    needs, and is rejected.
+    ``documents`` is a list (or any iterable) of tender documents, or one document on its own. Numbers
+    should be ``Decimal``, ``int`` or decimal strings: a ``float`` has already lost the digits an exact
+    score needs, so the bid holding one is rejected at the float's JSON Pointer (a float in the tender
+    header rejects the tender's bids). Parse JSON text with :func:`~supplierscore.inputs.parse_json`,
+    which reads numbers as ``Decimal``.
+
+    >>> batch = read_documents({"tender": {"id": "T-1"}, "bids": [{"id": "B-1", "price": {"amount": 9.5}}]})
+    >>> [r.path for r in batch.rejections if "float" in r.reason]
+    ['/bids/0/price/amount']
     """
+    if isinstance(documents, Mapping):
+        documents = [documents]
+    elif isinstance(documents, str | bytes | os.PathLike) or not isinstance(documents, Iterable):
+        raise UsageError(
+            f"read_documents expects tender documents (dicts, or a list of them), not "
+            f"{type(documents).__name__}: to read files, use read_bids([path, ...])"
+        )
     documents = list(documents)
     collector = _Collector(_repeated(_tender_id(d) for d in documents))
     summary = collector.start_file(source)
     for line_no, document in enumerate(documents, start=1):
-        if _has_float(document):
-            collector.reject_line(summary, line_no, "", "numbers must be exact (Decimal or int), not float")
-        else:
-            collector.add_document(summary, line_no, document)
+        floats = [(pointer, _FLOAT_REASON.format(value)) for pointer, value in _floats(document, "")]
+        collector.add_document(summary, line_no, document, [*value_problems(document), *floats])
     return collector.batch
-
-
-# ---------------------------------------------------------------------------------------------------
-# Inputs
-
-
-def _expand_inputs(
-    inputs: Iterable[str | os.PathLike[str] | InputBytes], stdin: BinaryIO | None
-) -> tuple[list[tuple[str, Path | bytes]], list[str]]:
-    """Resolve the inputs to (display name, file or bytes) pairs, checking them all before any is read,
-    and a note for each file skipped or decoded.
-
-    Standard input is read once, into memory: both passes over the input need it.
-    """
-    resolved: list[tuple[str, Path | bytes]] = []
-    notes: list[str] = []
-    for item in inputs:
-        if isinstance(item, InputBytes):
-            resolved.append((item.name, item.data))
-            continue
-        text = os.fspath(item)
-        if text == STDIN:
-            data = (stdin if stdin is not None else sys.stdin.buffer).read(MAX_STDIN_BYTES + 1)
-            if len(data) > MAX_STDIN_BYTES:
-                raise UsageError(
-                    f"standard input is over {MAX_STDIN_BYTES // 2**30} GiB: save it to a file and name "
-                    "the file (files of any size are read piece by piece)"
-                )
-            resolved.append(("<stdin>", data))
-            continue
-        _check_name(text)
-        path = Path(text)
-        if path.is_dir():
-            found, skipped = folder_files(path)
-            for entry in found:
-                _check_name(str(entry))
-                kind = not_regular(entry)
-                if kind is not None:
-                    raise UsageError(f"input {entry} is {kind}, not a regular file: move it out of {text}")
-                resolved.append((str(entry), entry))
-            notes += skipped
-            continue
-        if not path.exists():
-            raise UsageError(f"input not found: {text}", path=text)
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise UsageError(
-                f"unsupported input type {path.suffix or '(none)'} for {text}: "
-                f"use {', '.join(SUPPORTED_SUFFIXES)}",
-                path=text,
-            )
-        kind = not_regular(path)
-        if kind is not None:
-            raise UsageError(f"input {text} is {kind}, not a regular file, so it may never end", path=text)
-        if not os.access(path, os.R_OK):
-            raise UsageError(f"input cannot be read (permission denied): {text}", path=text)
-        resolved.append((text, path))
-    repeated_paths([(name, source) for name, source in resolved if isinstance(source, Path)])
-    for number, (name, source) in enumerate(resolved):
-        wide = wide_json(name, source) if isinstance(source, Path) and not is_spreadsheet(name) else None
-        if wide is not None:
-            resolved[number] = (name, wide[0])
-            notes.append(wide[1])
-    return resolved, notes
-
-
-def _check_name(name: str) -> None:
-    """Refuse a file name that is not valid UTF-8: it names every rejection, and no sheet, audit record
-    or terminal could hold it."""
-    if text_problem(name) is not None:
-        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        raise UsageError(f"the input name {shown} is not valid UTF-8: rename the file", path=shown)
-
-
-def _is_single_document(name: str) -> bool:
-    return name.lower().endswith(".json")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -629,11 +560,19 @@ def _not_a_document(document: Any) -> str:
     return f"not a tender document: expected an object, got {_json_type(document)}"
 
 
-def _has_float(value: Any) -> bool:
+_FLOAT_REASON = (
+    "the number {!r} is a float, which has already lost the digits an exact score needs: give numbers "
+    "as Decimal, int or decimal strings (supplierscore.inputs.parse_json reads JSON that way)"
+)
+
+
+def _floats(value: Any, pointer: str) -> Iterator[tuple[str, float]]:
+    """The JSON Pointer and value of every float in ``value``, in document order."""
     if isinstance(value, float):
-        return True
-    if isinstance(value, dict):
-        return any(_has_float(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_float(v) for v in value)
-    return False
+        yield pointer, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _floats(item, f"{pointer}/{_escape(str(key))}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _floats(item, f"{pointer}/{index}")

@@ -45,6 +45,7 @@ from supplierscore.ruleset._load import (
     default_ruleset_path,
     load_ruleset,
     parse_ruleset,
+    ruleset_from_bytes,
     ruleset_from_canonical,
 )
 from supplierscore.ruleset._models import (
@@ -123,6 +124,7 @@ __all__ = [
     "preset_names",
     "rule_changes",
     "ruleset_changes",
+    "ruleset_from_bytes",
     "ruleset_from_canonical",
     "summarize",
 ]

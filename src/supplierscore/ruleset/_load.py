@@ -42,8 +42,9 @@ def default_ruleset_path() -> Path:
     return package_file("rules", DEFAULT_RULESET)
 
 
-def load_ruleset(source: str | os.PathLike[str]) -> Ruleset:
-    """Read, check and load the ruleset file ``source`` (``.yaml``, ``.yml`` or ``.json``).
+def load_ruleset(source: str | os.PathLike[str] | None = None) -> Ruleset:
+    """Read, check and load the ruleset file ``source`` (``.yaml``, ``.yml`` or ``.json``); without
+    one, the bundled default (:func:`default_ruleset_path`).
 
     ``source`` may also name a bundled preset, ``preset:NAME`` (see :func:`preset_names`); an unknown one is
     a :class:`~supplierscore.errors.UsageError` listing them.
@@ -51,6 +52,13 @@ def load_ruleset(source: str | os.PathLike[str]) -> Ruleset:
     Raises :class:`~supplierscore.errors.RulesetError` listing every problem found, each with its JSON
     Pointer and line, and :class:`~supplierscore.errors.UsageError` when the file cannot be read at all.
     """
+    if source is None:
+        source = default_ruleset_path()
+    elif not isinstance(source, str | os.PathLike):
+        raise UsageError(
+            f"load_ruleset() expects the path of a ruleset file (or nothing, for the bundled default), "
+            f"not {type(source).__name__}: for data already parsed, use parse_ruleset"
+        )
     name = str(source)
     path = preset_path(name.removeprefix(PRESET_PREFIX)) if is_preset(source) else Path(source)
     suffix = path.suffix.lower()
@@ -62,22 +70,39 @@ def load_ruleset(source: str | os.PathLike[str]) -> Ruleset:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise UsageError(f"cannot read the ruleset {name}: {error.strerror or error}", path=name) from None
+    return ruleset_from_bytes(raw, source=name, kind="json" if suffix == ".json" else "yaml")
+
+
+def ruleset_from_bytes(raw: bytes, *, source: str = "<memory>", kind: str = "yaml") -> Ruleset:
+    r"""Check and load a ruleset from the bytes of a file (``kind`` ``"yaml"`` or ``"json"``), as
+    :func:`load_ruleset` does for a file: every problem with its JSON Pointer and line.
+
+    >>> ruleset_from_bytes(b"ruleset: x\nversion: '1'\ntitle: t\n", source="body")
+    Traceback (most recent call last):
+    ...
+    supplierscore.errors.RulesetError: body: the ruleset cannot be used (3 problems)
+      line 1, /: missing "precision"
+      line 1, /: missing "rounding"
+      line 1, /: missing "criteria"
+    """
+    if kind not in ("yaml", "json"):
+        raise UsageError(f"unknown kind of ruleset {kind!r}: expected yaml or json")
     if len(raw) > MAX_FILE_BYTES:
-        raise _refusal(name, [Problem("", f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")])
+        raise _refusal(source, [Problem("", f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         problem = Problem("", f"not UTF-8: byte 0x{raw[error.start]:02x} cannot be read", line)
-        raise _refusal(name, [problem]) from None
-    if suffix == ".json":
+        raise _refusal(source, [problem]) from None
+    if kind == "json":
         data, problems = _read_json(text)
         lines = _YamlReader.lines_of(text) if not problems else {}
     else:
         reader = _YamlReader()
         data = reader.read(text)
         problems, lines = reader.problems, reader.lines
-    return _parse(data, name, lines, problems)
+    return _parse(data, source, lines, problems)
 
 
 def parse_ruleset(

@@ -32,7 +32,16 @@ JSON and Parquet keep text exactly as it came.
 from __future__ import annotations
 
 from supplierscore.sheet._files import WRITE_ERRORS, check_output
-from supplierscore.sheet._model import BreakdownRow, Counts, Metadata, ParticipationRow, Row, ScoreSheet
+from supplierscore.sheet._model import (
+    BidResult,
+    BreakdownRow,
+    Counts,
+    Exact,
+    Metadata,
+    ParticipationRow,
+    Row,
+    ScoreSheet,
+)
 from supplierscore.sheet._read import load_sheet, parse_sheet
 from supplierscore.sheet._stream import STREAMABLE, SheetWriter
 from supplierscore.sheet._tables import neutralise
@@ -42,8 +51,10 @@ __all__ = [
     "STREAMABLE",
     "WRITERS",
     "WRITE_ERRORS",
+    "BidResult",
     "BreakdownRow",
     "Counts",
+    "Exact",
     "Metadata",
     "ParticipationRow",
     "Row",

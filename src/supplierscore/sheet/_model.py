@@ -10,12 +10,13 @@ import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Context, Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
 
+from supplierscore.errors import UsageError
 from supplierscore.inputs import Rejection, paused_gc
 from supplierscore.sheet._files import check_output, write_atomically
 
@@ -48,19 +49,63 @@ class ParticipationRow(Row):
     participation: dict[str, str] = field(default_factory=dict)
 
 
+class Exact(Decimal):
+    """A fraction or an evidence factor: a ``Decimal`` that files print exactly as it is (``0.125``,
+    ``1``, ``0.666666666667``), where points print at the ruleset's precision.
+
+    It is a ``Decimal`` in every way (arithmetic on it gives plain Decimals); only its type tells the
+    writers which way to print it, so the files stay the same bytes as when these figures were text.
+
+    >>> Exact("0.125") * 2, str(Exact("1E-7"))
+    (Decimal('0.250'), '0.0000001')
+    """
+
+    __slots__ = ("text",)
+
+    text: str
+    """The figure as files print it, made once (a sheet prints it in every format it writes)."""
+
+    def __new__(cls, value: str | Decimal | int = "0") -> Exact:
+        self = super().__new__(cls, value)
+        self.text = format(self, "f")
+        return self
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __format__(self, spec: str, context: Context | None = None, /) -> str:
+        if not spec:
+            return self.text
+        return super().__format__(spec) if context is None else super().__format__(spec, context)
+
+
 @dataclass(slots=True)
 class BreakdownRow:
-    """How one criterion scored one bid, with every figure an auditor needs to redo it by hand."""
+    """How one criterion scored one bid, with every figure an auditor needs to redo it by hand.
+
+    ``fraction`` (what the method gave, from 0 to 1) and ``factor`` (the evidence factor) are exact
+    decimals (:class:`Exact`, rounded at 12 places only where the ratio never ends); ``points`` is
+    rounded once at the ruleset's precision.
+    """
 
     tender_id: str
     bid_id: str
     criterion: str
     input: str | None
-    fraction: str
+    fraction: Exact
     evidence: str
-    factor: str
+    factor: Exact
     points: Decimal
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BidResult:
+    """One bid's result: its row in the sheet and its breakdown, one line per criterion (none when the
+    bid is ineligible)."""
+
+    row: Row
+    breakdown: tuple[BreakdownRow, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +158,29 @@ class ScoreSheet:
     def decimal(self, value: Decimal) -> str:
         """A points figure as the sheet prints it: exactly the ruleset's number of decimals."""
         return _fixed(value, self.metadata.precision)
+
+    def bid(self, tender_id: str, bid_id: str) -> BidResult:
+        """One bid's row and breakdown.
+
+        Raises :class:`~supplierscore.errors.UsageError` when the sheet has no such bid, saying why when
+        the bid was rejected (a rejected bid has no row).
+        """
+        rows = [r for r in self.rows if r.tender_id == tender_id and r.bid_id == bid_id]
+        if rows:
+            lines = (b for b in self.breakdown if b.tender_id == tender_id and b.bid_id == bid_id)
+            return BidResult(rows[0], tuple(lines))
+        rejected = [r for r in self.rejections if r.tender_id == tender_id and r.bid_id == bid_id]
+        if rejected:
+            first = rejected[0]
+            raise UsageError(
+                f"bid {bid_id} of tender {tender_id} was rejected, so it has no row: "
+                f"{first.path or '/'}: {first.reason}",
+                tender_id=tender_id,
+                bid_id=bid_id,
+            )
+        raise UsageError(
+            f"the sheet has no bid {bid_id} in tender {tender_id}", tender_id=tender_id, bid_id=bid_id
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The sheet as JSON-ready data, in the shape of ``schemas/scoresheet.schema.json``."""
@@ -169,9 +237,9 @@ class ScoreSheet:
             "bid_id": row.bid_id,
             "criterion": row.criterion,
             "input": row.input,
-            "fraction": row.fraction,
+            "fraction": str(row.fraction),
             "evidence": row.evidence,
-            "factor": row.factor,
+            "factor": str(row.factor),
             "points": self.decimal(row.points),
             "reason": row.reason,
         }
@@ -194,6 +262,8 @@ class ScoreSheet:
         )
 
     def _json_default(self, value: Any) -> str:
+        if type(value) is Exact:
+            return value.text
         if isinstance(value, Decimal):
             return self.decimal(value)
         raise TypeError(f"{type(value).__name__} has no place in a score sheet")

@@ -125,9 +125,9 @@ def _breakdown_table(sheet: ScoreSheet) -> _Table:
             b.bid_id,
             b.criterion,
             b.input,
-            b.fraction,
+            str(b.fraction),
             b.evidence,
-            b.factor,
+            str(b.factor),
             sheet.decimal(b.points),
             b.reason,
         )

@@ -89,9 +89,9 @@ def _people_tables(sheet: ScoreSheet) -> tuple[_Table, ...]:
             sheet.label(b.criterion),
             b.criterion,
             b.input,
-            b.fraction,
+            str(b.fraction),
             b.evidence,
-            b.factor,
+            str(b.factor),
             sheet.decimal(b.points),
             b.reason,
         )
