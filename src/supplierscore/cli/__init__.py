@@ -18,6 +18,7 @@ from __future__ import annotations
 import click
 
 from supplierscore import __version__
+from supplierscore.cli._analysis import analyse_command
 from supplierscore.cli._audit import audit_group, diff_command, replay_command, verify_command
 from supplierscore.cli._explain import explain_command
 from supplierscore.cli._rules import rules
@@ -51,5 +52,6 @@ for _command in (
     replay_command,
     diff_command,
     audit_group,
+    analyse_command,
 ):
     main.add_command(_command)

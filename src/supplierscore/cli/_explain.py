@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from supplierscore.cli._analysis import bid_lines
 from supplierscore.cli._common import reports_errors
 from supplierscore.errors import UsageError
 from supplierscore.sheet import load_sheet
@@ -22,6 +23,8 @@ def explain_command(sheet_path: str, bid_id: str, tender_id: str | None) -> None
     Examples:
       supplierscore explain sheet.json B-01
       supplierscore explain sheet.json B-01 --tender TOR-2026-0147
+
+    A sheet written with `score --analysis` also says what would make the bid first, or eligible.
     """
     sheet = load_sheet(sheet_path)
     rows = [r for r in sheet["rows"] if r["bid_id"] == bid_id and tender_id in (None, r["tender_id"])]
@@ -38,6 +41,8 @@ def explain_command(sheet_path: str, bid_id: str, tender_id: str | None) -> None
     click.echo(f"{row['tender_id']} · bid {row['bid_id']} · {row['supplier_name']} ({row['supplier_id']})")
     if not row["eligible"]:
         click.echo("not eligible: " + "; ".join(row["reasons"]))
+        if sheet.get("analysis") is not None:
+            click.echo("\n".join(bid_lines(sheet["analysis"], row["tender_id"], bid_id)))
         return
     click.echo(f"rank {row['rank']} · total {row['total']}")
     lines = [b for b in sheet["breakdown"] if b["bid_id"] == bid_id and b["tender_id"] == row["tender_id"]]
@@ -46,3 +51,5 @@ def explain_command(sheet_path: str, bid_id: str, tender_id: str | None) -> None
         click.echo(f"  {b['criterion']:<{width}}  {b['points']:>8}  {b['reason']}")
     groups = " · ".join(f"{name} {points}" for name, points in row["groups"].items())
     click.echo(f"groups: {groups}")
+    if sheet.get("analysis") is not None:
+        click.echo("\n".join(bid_lines(sheet["analysis"], row["tender_id"], bid_id)))

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from supplierscore.cli._analysis import print_analysis
 from supplierscore.cli._common import (
     EXIT_OK,
     EXIT_REJECTED,
@@ -21,7 +22,7 @@ from supplierscore.cli._common import (
     print_rejections,
     reports_errors,
 )
-from supplierscore.engine import DEFAULT_CHUNK_LINES, score, score_stream, source_date
+from supplierscore.engine import DEFAULT_CHUNK_LINES, score, score_stream, source_date, with_analysis
 from supplierscore.errors import UsageError
 from supplierscore.inputs import STDIN, Batch, InputBytes, read_bids
 from supplierscore.ruleset import Ruleset, default_ruleset_path, load_ruleset
@@ -44,6 +45,12 @@ from supplierscore.sheet import STREAMABLE, Row, ScoreSheet
     help="The score sheet: .json, .csv, .xlsx or .parquet (the extension picks the format).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option(
+    "--analysis",
+    is_flag=True,
+    help="Add what would change the outcome: counterfactuals per bid, the winner's robustness to the "
+    "weights, integrity flags (in the JSON sheet, and the summary). Scores in memory.",
+)
 @click.option(
     "--chunk-lines",
     type=click.IntRange(min=1),
@@ -80,6 +87,7 @@ def score_command(
     workers: int | None,
     audit_log: str | None,
     signing_key: str | None,
+    analysis: bool,
 ) -> None:
     """Validate, score and rank every bid in INPUT..., and write the score sheet to --out.
 
@@ -92,23 +100,30 @@ def score_command(
       supplierscore score examples/tenders.ndjson --out sheet.json --audit-log audit/
       supplierscore score bids.ndjson --out sheet.json --audit-log audit/ --signing-key audit.key
       supplierscore score year-2026.ndjson --out sheet.parquet --chunk-lines 2000
+      supplierscore score examples/tenders.ndjson --out sheet.json --analysis
 
     A run with --audit-log keeps the whole sheet in memory (the log stores it); other large runs stream.
     """
     if signing_key and not audit_log:
         raise UsageError("--signing-key signs an audit log checkpoint: give --audit-log DIR too")
+    if analysis and chunk_lines:
+        raise UsageError(
+            "--analysis needs every tender's bids at once, so it cannot stream: drop --chunk-lines"
+        )
     if audit_log and chunk_lines:
         raise UsageError("--audit-log stores the whole sheet, so it cannot stream: drop --chunk-lines")
     if audit_log:
         from supplierscore import audit  # only with --audit-log: it loads cryptography
     key = audit.load_signing_key(signing_key) if signing_key else None
     ruleset = load_ruleset(rules_path or default_ruleset_path())
-    if chunk_lines or (not audit_log and _large(inputs, out)):
+    if chunk_lines or (not audit_log and not analysis and _large(inputs, out)):
         _score_streaming(inputs, ruleset, out, chunk_lines or DEFAULT_CHUNK_LINES, workers, quiet)
         return
     captured = [InputBytes("<stdin>", sys.stdin.buffer.read())] if audit_log and STDIN in inputs else []
     batch = read_bids([captured[0] if item == STDIN and captured else item for item in inputs])
     sheet = score(batch, ruleset, progress=None if quiet else _progress_bar(batch), created_at=source_date())
+    if analysis:
+        sheet = with_analysis(sheet, batch, ruleset)
     written = sheet.write(out)
     appended = None
     if audit_log:
@@ -122,6 +137,8 @@ def score_command(
         for warning in batch.warnings:
             click.echo(f"warning: {warning}", err=True)
         _print_summary(sheet)
+        if sheet.analysis is not None:
+            print_analysis(sheet.analysis)
         print_rejections(sheet.rejections)
         click.echo(f"\nwrote {', '.join(str(p) for p in written)}")
         if appended is not None:

@@ -223,6 +223,21 @@ class Policy(_Model):
     social_weight_max: Decimal | None = None
 
 
+class AbnormallyLow(_Model):
+    """When a price counts as abnormally low: ``below_mean_pct`` % or more below the mean of the other
+    eligible bids' prices, or ``below_next_pct`` % or more below the next price up (either rule may be left
+    out). A flag for the buyer to ask for an explanation; it never changes a score."""
+
+    below_mean_pct: Decimal | None = None
+    below_next_pct: Decimal | None = None
+
+
+class Integrity(_Model):
+    """Settings of the integrity flags (which never change a score)."""
+
+    abnormally_low: AbnormallyLow | None = None
+
+
 class Ruleset(_Model):
     """A loaded, checked ruleset; immutable, hashed by its digest.
 
@@ -242,6 +257,7 @@ class Ruleset(_Model):
     ranking: Ranking = Field(default_factory=Ranking)
     labels: dict[str, dict[str, str]] = Field(default_factory=dict)
     targets: dict[str, Decimal] = Field(default_factory=dict)
+    integrity: Integrity | None = None
     canonical_json: bytes
     sha256: str
 

@@ -1,0 +1,281 @@
+"""Counterfactuals: the smallest change of one input that moves a bid up one rank, or makes it first.
+
+For each ranked bid and criterion, each :class:`~supplierscore.engine._levers.Lever` is searched on its
+grid of exact decimals. The bid is re-scored by the engine itself (each criterion the changed input
+feeds, through the same function that scored it, rounding included), its gates re-checked, and it is
+compared with the others by the ranking's own comparison. So a reported change, applied to the input
+and scored again by :func:`supplierscore.score`, gives the reported rank.
+
+Why a binary search finds the smallest change: every lever moves in the direction in which its method's
+fraction never falls (see :data:`~supplierscore.engine._levers.MONOTONE`), rounding once keeps that
+order, and a lower price never lowers the bid's own price points nor raises anyone else's (it can only
+lower the tender's lowest price, which lowers every other bid's price points), so "the bid reaches rank
+r" holds from some step on and never stops holding. The search keeps the invariant "step lo does not
+reach it, step hi does", so the step reported reaches the rank and the step one unit smaller does not.
+
+The price is the case where the tender moves: below the other bids' lowest price, every other bid's
+price points are scored again against the new lowest price, piece by piece: first the stretch where the
+lowest price stays (only this bid's points move), then, only if that is not enough, the stretch below it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from supplierscore import ruleset as rs
+from supplierscore.engine._criteria import _score_criterion, evidence_for
+from supplierscore.engine._gates import gate_failure
+from supplierscore.engine._levers import Lever, apply_change, levers
+from supplierscore.engine._methods import CompiledCriterion, Plan, PriceContext, mul, ratio
+from supplierscore.engine._tender import _BidResult, _ranking
+from supplierscore.engine._values import MISSING, round_points
+from supplierscore.inputs import Tender
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A change that reaches ``rank``, and how big it is (``delta``, in the input's unit)."""
+
+    rank: int
+    change: dict[str, Any]
+    delta: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rank": self.rank, "change": self.change, "delta": self.delta}
+
+
+@dataclass(frozen=True, slots=True)
+class Counterfactual:
+    """One lever of one criterion for one bid: the change to move up one rank and the one to be first."""
+
+    criterion: str
+    lever: str | None  # the lever's kind; None when the criterion's input has no lever
+    path: str
+    current: str | None
+    up_one: Found | None
+    first: Found | None
+    note: str | None = None
+    """Why there is no lever (a lookup table, an input already at its best), when there is none."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "criterion": self.criterion,
+            "lever": self.lever,
+            "path": self.path,
+            "current": self.current,
+            "up_one": None if self.up_one is None else self.up_one.to_dict(),
+            "first": None if self.first is None else self.first.to_dict(),
+            "note": self.note,
+        }
+
+
+@dataclass(slots=True)
+class TenderState:
+    """A scored tender held for re-scoring: its ranked results, lowest price and compiled ruleset."""
+
+    tender: Tender
+    ruleset: rs.Ruleset
+    plan: Plan
+    ranked: list[_BidResult]
+    ineligible: list[_BidResult]
+    prices: PriceContext
+    compare: Callable[[_BidResult, _BidResult], int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.compare = _ranking(self.ruleset)
+
+    def rescored(
+        self,
+        base: _BidResult,
+        bid: Mapping[str, Any],
+        touched: Sequence[CompiledCriterion],
+        prices: PriceContext,
+        gates: bool = True,
+    ) -> _BidResult | None:
+        """``base`` with its bid replaced by ``bid`` and the ``touched`` criteria scored again (None when
+        the bid now fails a gate; ``gates=False`` for a bid that did not change)."""
+        header = self.tender.header
+        if gates and any(gate_failure(g, bid, header) for g in self.ruleset.gates):
+            return None
+        points = dict(base.points)
+        groups = dict(base.groups)
+        for compiled in touched:
+            line = _score_criterion(compiled, self.ruleset, self.tender.id, bid, header, prices)
+            cid, group = compiled.criterion.id, compiled.criterion.group
+            groups[group] = groups[group] - points[cid] + line.points
+            points[cid] = line.points
+        return _BidResult(bid, [], points, groups, [])
+
+
+def touched_by(plan: Plan, path: str) -> list[CompiledCriterion]:
+    """The criteria a change at ``path`` can move: those reading it, and (certificates) any with evidence."""
+    found = []
+    for compiled in plan.criteria:
+        reads = any(
+            p == path or p.startswith(path + ".") or path.startswith(p + ".") for p in compiled.inputs
+        )
+        if reads or (path == "certifications" and compiled.criterion.evidence is not None):
+            found.append(compiled)
+    return found
+
+
+def bid_counterfactuals(state: TenderState, position: int) -> list[Counterfactual]:
+    """Every lever of every criterion for the bid ranked at ``position`` (from 0); none for the first."""
+    if position == 0:
+        return []
+    base = state.ranked[position]
+    others = state.ranked[:position] + state.ranked[position + 1 :]
+    found: list[Counterfactual] = []
+    statuses = {line.criterion: line.evidence for line in base.breakdown}
+    cache: dict[tuple[str, str], tuple[Found | None, Found | None]] = {}
+    for compiled in state.plan.criteria:
+        cid = compiled.criterion.id
+        criterion_levers, notes = levers(compiled, base.bid, state.tender.header, statuses.get(cid, "none"))
+        for note in notes:
+            found.append(Counterfactual(cid, None, " / ".join(compiled.inputs), None, None, None, note))
+        for lever in criterion_levers:
+            key = (lever.kind, lever.path if lever.kind != "evidence" else f"{lever.path}:{cid}")
+            if key not in cache:
+                cache[key] = _search_both(state, base, others, position + 1, lever)
+            up_one, first = cache[key]
+            current = None if lever.kind in ("evidence", "boolean", "count") else _shown(lever.current)
+            if lever.kind == "count":
+                current = str(lever.current)
+            found.append(Counterfactual(cid, lever.kind, lever.path, current, up_one, first))
+    return found
+
+
+def _shown(value: Any) -> str | None:
+    return None if value is MISSING else str(value)
+
+
+def _search_both(
+    state: TenderState, base: _BidResult, others: list[_BidResult], rank: int, lever: Lever
+) -> tuple[Found | None, Found | None]:
+    """The smallest change of ``lever`` that reaches rank − 1, and the smallest that reaches rank 1."""
+    reach = _reacher(state, base, others, lever)
+    up_one = _smallest(reach, lever, rank - 1, lever.steps)
+    if up_one is None:
+        return None, None
+    first = up_one if up_one[1] == 1 else _smallest(reach, lever, 1, lever.steps, low=up_one[0])
+    return _found(lever, up_one), None if first is None else _found(lever, first)
+
+
+def _found(lever: Lever, step_rank: tuple[int, int]) -> Found:
+    step, rank = step_rank
+    if lever.kind in ("count", "evidence"):
+        delta = f"+{step}"
+    elif lever.kind == "boolean":
+        delta = "true"
+    else:
+        delta = format(lever.direction * step * lever.unit, "+f")
+    return Found(rank, lever.change(step), delta)
+
+
+def _smallest(
+    reach: Callable[[int], int | None], lever: Lever, target: int, steps: int, low: int = 0
+) -> tuple[int, int] | None:
+    """The smallest step in (low, steps] whose rank is ``target`` or better, with that rank; None if even
+    the last step does not reach it. Step ``low`` is known not to reach it."""
+    best = reach(steps)
+    if best is None or best > target:
+        return None
+    high, high_rank = steps, best
+    while high - low > 1:
+        middle = (low + high) // 2
+        rank = reach(middle)
+        if rank is not None and rank <= target:
+            high, high_rank = middle, rank
+        else:
+            low = middle
+    return high, high_rank
+
+
+def _reacher(
+    state: TenderState, base: _BidResult, others: list[_BidResult], lever: Lever
+) -> Callable[[int], int | None]:
+    """A function from a step of ``lever`` to the rank the bid then gets (None: no longer eligible)."""
+    touched = touched_by(state.plan, lever.path)
+    if lever.kind != "price":
+
+        @functools.cache
+        def reach(step: int) -> int | None:
+            bid = apply_change(base.bid, lever.change(step))
+            result = state.rescored(base, bid, touched, state.prices)
+            return None if result is None else _rank(state.compare, others, result)
+
+        return reach
+    lowest_other = min((Decimal(o.bid["price"]["amount"]) for o in others), default=None)
+    rescore_others = _price_rescorer(state, others, [c for c in touched if c.kind == "price"])
+
+    @functools.cache
+    def reach_by_price(step: int) -> int | None:
+        price = lever.value(step)
+        bid = apply_change(base.bid, lever.change(step))
+        if lowest_other is not None and price >= lowest_other:
+            prices = PriceContext(ratio(lowest_other), str(lowest_other))
+            field = others if prices.lowest == state.prices.lowest else rescore_others(prices)
+        else:
+            prices = PriceContext(ratio(price), bid["price"]["amount"])
+            field = rescore_others(prices)
+        result = state.rescored(base, bid, touched, prices)
+        if result is None:
+            return None
+        if field is others:
+            return _rank(state.compare, others, result)
+        return 1 + sum(1 for other in field if state.compare(other, result) < 0)
+
+    return reach_by_price
+
+
+def _price_rescorer(
+    state: TenderState, others: list[_BidResult], touched: Sequence[CompiledCriterion]
+) -> Callable[[PriceContext], list[_BidResult]]:
+    """Scores the other bids' price criteria against another lowest price: weight × fraction × factor,
+    rounded once, exactly as :func:`~supplierscore.engine._criteria._score_criterion` does (a price is
+    always given, and the evidence factor does not depend on the price, so it is taken once)."""
+    closing = state.tender.header.get("closing_date")
+    precision, rounding = state.ruleset.precision, state.ruleset.rounding
+    prepared = [
+        (
+            other,
+            ratio(other.bid["price"]["amount"]),
+            [(c, evidence_for(c, other.bid, closing).factor) for c in touched],
+        )
+        for other in others
+    ]
+
+    def rescore(prices: PriceContext) -> list[_BidResult]:
+        results = []
+        for other, price, criteria in prepared:
+            points = dict(other.points)
+            groups = dict(other.groups)
+            for compiled, factor in criteria:
+                fraction = compiled.scorer(price, prices).fraction
+                new = round_points(mul(mul(compiled.weight, fraction), factor), precision, rounding)
+                cid, group = compiled.criterion.id, compiled.criterion.group
+                groups[group] += new - points[cid]
+                points[cid] = new
+            results.append(_BidResult(other.bid, [], points, groups, []))
+        return results
+
+    return rescore
+
+
+def _rank(
+    compare: Callable[[_BidResult, _BidResult], int], others: list[_BidResult], result: _BidResult
+) -> int:
+    """1 + the number of ``others`` (in rank order) that come before ``result``: a binary search, since
+    the ranking is a total order."""
+    low, high = 0, len(others)
+    while low < high:
+        middle = (low + high) // 2
+        if compare(others[middle], result) < 0:
+            low = middle + 1
+        else:
+            high = middle
+    return low + 1
