@@ -56,6 +56,8 @@ class Counterfactual:
     lever: str | None  # the lever's kind; None when the criterion's input has no lever
     path: str
     current: str | None
+    unit: str | None
+    """The grid's step (a cent, one employee, a percentage point); None for a yes/no or added items."""
     up_one: Found | None
     first: Found | None
     note: str | None = None
@@ -67,6 +69,7 @@ class Counterfactual:
             "lever": self.lever,
             "path": self.path,
             "current": self.current,
+            "unit": self.unit,
             "up_one": None if self.up_one is None else self.up_one.to_dict(),
             "first": None if self.first is None else self.first.to_dict(),
             "note": self.note,
@@ -131,12 +134,14 @@ def bid_counterfactuals(state: TenderState, position: int) -> list[Counterfactua
     others = state.ranked[:position] + state.ranked[position + 1 :]
     found: list[Counterfactual] = []
     statuses = {line.criterion: line.evidence for line in base.breakdown}
+    evidenced = frozenset(c.criterion.evidence.covers for c in state.plan.criteria if c.criterion.evidence)
     cache: dict[tuple[str, str], tuple[Found | None, Found | None]] = {}
     for compiled in state.plan.criteria:
         cid = compiled.criterion.id
-        criterion_levers, notes = levers(compiled, base.bid, state.tender.header, statuses.get(cid, "none"))
+        status = statuses.get(cid, "none")
+        criterion_levers, notes = levers(compiled, base.bid, state.tender.header, status, evidenced)
         for note in notes:
-            found.append(Counterfactual(cid, None, " / ".join(compiled.inputs), None, None, None, note))
+            found.append(Counterfactual(cid, None, " / ".join(compiled.inputs), None, None, None, None, note))
         for lever in criterion_levers:
             key = (lever.kind, lever.path if lever.kind != "evidence" else f"{lever.path}:{cid}")
             if key not in cache:
@@ -145,7 +150,8 @@ def bid_counterfactuals(state: TenderState, position: int) -> list[Counterfactua
             current = None if lever.kind in ("evidence", "boolean", "count") else _shown(lever.current)
             if lever.kind == "count":
                 current = str(lever.current)
-            found.append(Counterfactual(cid, lever.kind, lever.path, current, up_one, first))
+            unit = format(lever.unit, "f") if lever.kind in ("price", "number", "share") else None
+            found.append(Counterfactual(cid, lever.kind, lever.path, current, unit, up_one, first))
     return found
 
 

@@ -208,9 +208,16 @@ def _best_input(method: rs.Method) -> tuple[int, Decimal] | str:
 
 
 def levers(
-    compiled: CompiledCriterion, bid: Mapping[str, Any], header: Mapping[str, Any], evidence_status: str
+    compiled: CompiledCriterion,
+    bid: Mapping[str, Any],
+    header: Mapping[str, Any],
+    evidence_status: str,
+    evidenced: frozenset[str] = frozenset(),
 ) -> tuple[list[Lever], list[str]]:
-    """The levers of one criterion for one bid, and notes on the inputs that have none (and why)."""
+    """The levers of one criterion for one bid, and notes on the inputs that have none (and why).
+
+    ``evidenced`` names the groups some criterion's evidence rule covers: a certificate added to be
+    counted covers another group, so that it is counted and earns no evidence by the way."""
     criterion, method = compiled.criterion, compiled.criterion.method
     found: list[Lever] = []
     notes: list[str] = []
@@ -226,7 +233,7 @@ def levers(
         else:
             found.append(Lever("boolean", path, resolve(path, bid, header), Decimal(0), Decimal(1), 1, 1))
     elif isinstance(method, rs.Count):
-        found.extend(_count_lever(method, bid, header, notes))
+        found.extend(_count_lever(method, bid, header, notes, evidenced))
     elif isinstance(method, rs.Lookup):
         notes.append(f"{compiled.inputs[0]} is looked up in a table, not a number with an order")
     else:
@@ -325,7 +332,11 @@ def _share_lever(
 
 
 def _count_lever(
-    method: rs.Count, bid: Mapping[str, Any], header: Mapping[str, Any], notes: list[str]
+    method: rs.Count,
+    bid: Mapping[str, Any],
+    header: Mapping[str, Any],
+    notes: list[str],
+    evidenced: frozenset[str],
 ) -> list[Lever]:
     items = resolve(method.of, bid, header)
     items = items if isinstance(items, list) else []
@@ -337,13 +348,16 @@ def _count_lever(
         if method.where:
             notes.append(f"no {method.of} item can match {method.where}")
             return []
-        item: Any = "x-added"
+        item: Any = "qaa-added"  # qaa: an ISO 639-2 code reserved for local use, never a real language
     else:
         item = {key: allowed[0] for key, allowed in method.where.items()}
         if method.of == "certifications":
             item.setdefault("issuer", "any issuer")
             covers = item.get("covers")
-            item["covers"] = [] if covers is None else [covers]
+            if covers is None:  # a certificate covers at least one group: one no evidence rule looks at
+                spare = [g for g in rs.GROUPS_CERTIFIABLE if g not in evidenced]
+                covers = spare[0] if spare else rs.GROUPS_CERTIFIABLE[0]
+            item["covers"] = [covers]
             item["id"] = "ADDED"
         item = {k: (format(v, "f") if isinstance(v, Decimal) else v) for k, v in item.items()}
     return [Lever("count", method.of, matching, Decimal(0), Decimal(1), 1, method.to - matching, item=item)]
