@@ -30,7 +30,7 @@ from supplierscore import ruleset as rs
 from supplierscore.engine._criteria import _score_criterion, evidence_for
 from supplierscore.engine._gates import gate_failure
 from supplierscore.engine._levers import Lever, apply_change, levers
-from supplierscore.engine._methods import CompiledCriterion, Plan, PriceContext, mul, ratio
+from supplierscore.engine._methods import CompiledCriterion, Plan, PriceContext, Ratio, mul, ratio
 from supplierscore.engine._tender import _BidResult, _ranking
 from supplierscore.engine._values import MISSING, round_points
 from supplierscore.inputs import Tender
@@ -77,6 +77,21 @@ class Counterfactual:
 
 
 @dataclass(slots=True)
+class _Scored(_BidResult):
+    """A bid's result with its total worked out once (the ranking compares totals again and again)."""
+
+    fixed: Decimal = Decimal(0)
+
+    @property
+    def total(self) -> Decimal:
+        return self.fixed
+
+    @classmethod
+    def of(cls, result: _BidResult) -> _Scored:
+        return cls(result.bid, result.reasons, result.points, result.groups, result.breakdown, result.total)
+
+
+@dataclass(slots=True)
 class TenderState:
     """A scored tender held for re-scoring: its ranked results, lowest price and compiled ruleset."""
 
@@ -90,28 +105,30 @@ class TenderState:
 
     def __post_init__(self) -> None:
         self.compare = _ranking(self.ruleset)
+        self.ranked = [_Scored.of(r) for r in self.ranked]
 
     def rescored(
         self,
-        base: _BidResult,
+        base: _Scored,
         bid: Mapping[str, Any],
         touched: Sequence[CompiledCriterion],
         prices: PriceContext,
-        gates: bool = True,
-    ) -> _BidResult | None:
-        """``base`` with its bid replaced by ``bid`` and the ``touched`` criteria scored again (None when
-        the bid now fails a gate; ``gates=False`` for a bid that did not change)."""
+    ) -> _Scored | None:
+        """``base`` with its bid replaced by ``bid`` and the ``touched`` criteria scored again by the
+        engine's own function (None when the bid now fails a gate)."""
         header = self.tender.header
-        if gates and any(gate_failure(g, bid, header) for g in self.ruleset.gates):
+        if any(gate_failure(g, bid, header) for g in self.ruleset.gates):
             return None
         points = dict(base.points)
         groups = dict(base.groups)
+        total = base.fixed
         for compiled in touched:
             line = _score_criterion(compiled, self.ruleset, self.tender.id, bid, header, prices)
             cid, group = compiled.criterion.id, compiled.criterion.group
             groups[group] = groups[group] - points[cid] + line.points
+            total += line.points - points[cid]
             points[cid] = line.points
-        return _BidResult(bid, [], points, groups, [])
+        return _Scored(bid, [], points, groups, [], total)
 
 
 def touched_by(plan: Plan, path: str) -> list[CompiledCriterion]:
@@ -131,7 +148,8 @@ def bid_counterfactuals(state: TenderState, position: int) -> list[Counterfactua
     if position == 0:
         return []
     base = state.ranked[position]
-    others = state.ranked[:position] + state.ranked[position + 1 :]
+    assert isinstance(base, _Scored)
+    others = [r for r in state.ranked if r is not base and isinstance(r, _Scored)]
     found: list[Counterfactual] = []
     statuses = {line.criterion: line.evidence for line in base.breakdown}
     evidenced = frozenset(c.criterion.evidence.covers for c in state.plan.criteria if c.criterion.evidence)
@@ -160,14 +178,14 @@ def _shown(value: Any) -> str | None:
 
 
 def _search_both(
-    state: TenderState, base: _BidResult, others: list[_BidResult], rank: int, lever: Lever
+    state: TenderState, base: _Scored, others: list[_Scored], rank: int, lever: Lever
 ) -> tuple[Found | None, Found | None]:
     """The smallest change of ``lever`` that reaches rank − 1, and the smallest that reaches rank 1."""
     reach = _reacher(state, base, others, lever)
-    up_one = _smallest(reach, lever, rank - 1, lever.steps)
+    up_one = _smallest(reach, rank - 1, lever.steps)
     if up_one is None:
         return None, None
-    first = up_one if up_one[1] == 1 else _smallest(reach, lever, 1, lever.steps, low=up_one[0])
+    first = up_one if up_one[1] == 1 else _smallest(reach, 1, lever.steps, low=up_one[0])
     return _found(lever, up_one), None if first is None else _found(lever, first)
 
 
@@ -182,99 +200,104 @@ def _found(lever: Lever, step_rank: tuple[int, int]) -> Found:
     return Found(rank, lever.change(step), delta)
 
 
-def _smallest(
-    reach: Callable[[int], int | None], lever: Lever, target: int, steps: int, low: int = 0
-) -> tuple[int, int] | None:
+Reach = Callable[[int, int], int | None]
+"""(step, target) → the rank the bid gets at that step (None: ineligible); a rank past ``target`` may be
+given as ``target + 1`` (counting stops there)."""
+
+
+def _smallest(reach: Reach, target: int, steps: int, low: int = 0) -> tuple[int, int] | None:
     """The smallest step in (low, steps] whose rank is ``target`` or better, with that rank; None if even
     the last step does not reach it. Step ``low`` is known not to reach it."""
-    best = reach(steps)
+    best = reach(steps, target)
     if best is None or best > target:
         return None
-    high, high_rank = steps, best
+    high = steps
     while high - low > 1:
         middle = (low + high) // 2
-        rank = reach(middle)
+        rank = reach(middle, target)
         if rank is not None and rank <= target:
-            high, high_rank = middle, rank
+            high = middle
         else:
             low = middle
-    return high, high_rank
+    rank = reach(high, _EXACT)
+    assert rank is not None
+    return high, rank
 
 
-def _reacher(
-    state: TenderState, base: _BidResult, others: list[_BidResult], lever: Lever
-) -> Callable[[int], int | None]:
-    """A function from a step of ``lever`` to the rank the bid then gets (None: no longer eligible)."""
+_EXACT = 1 << 30
+"""A target no rank passes: the rank is counted in full."""
+
+
+def _reacher(state: TenderState, base: _Scored, others: list[_Scored], lever: Lever) -> Reach:
+    """The rank the bid gets at each step of ``lever`` (see :data:`Reach`)."""
     touched = touched_by(state.plan, lever.path)
     if lever.kind != "price":
 
         @functools.cache
-        def reach(step: int) -> int | None:
+        def reach(step: int, _: int) -> int | None:
             bid = apply_change(base.bid, lever.change(step))
             result = state.rescored(base, bid, touched, state.prices)
             return None if result is None else _rank(state.compare, others, result)
 
         return reach
     lowest_other = min((Decimal(o.bid["price"]["amount"]) for o in others), default=None)
-    rescore_others = _price_rescorer(state, others, [c for c in touched if c.kind == "price"])
+    rescore = _price_rescorer(state, [c for c in touched if c.kind == "price"])
 
     @functools.cache
-    def reach_by_price(step: int) -> int | None:
+    def reach_by_price(step: int, target: int) -> int | None:
         price = lever.value(step)
         bid = apply_change(base.bid, lever.change(step))
         if lowest_other is not None and price >= lowest_other:
             prices = PriceContext(ratio(lowest_other), str(lowest_other))
-            field = others if prices.lowest == state.prices.lowest else rescore_others(prices)
         else:
             prices = PriceContext(ratio(price), bid["price"]["amount"])
-            field = rescore_others(prices)
         result = state.rescored(base, bid, touched, prices)
         if result is None:
             return None
-        if field is others:
+        if prices.lowest == state.prices.lowest:  # the others' points stay as they are
             return _rank(state.compare, others, result)
-        return 1 + sum(1 for other in field if state.compare(other, result) < 0)
+        ahead = 0
+        for other in others:  # best first, so a rank past the target shows early
+            if state.compare(rescore(other, prices), result) < 0:
+                ahead += 1
+                if ahead >= target:
+                    return ahead + 1
+        return ahead + 1
 
     return reach_by_price
 
 
 def _price_rescorer(
-    state: TenderState, others: list[_BidResult], touched: Sequence[CompiledCriterion]
-) -> Callable[[PriceContext], list[_BidResult]]:
-    """Scores the other bids' price criteria against another lowest price: weight × fraction × factor,
+    state: TenderState, touched: Sequence[CompiledCriterion]
+) -> Callable[[_Scored, PriceContext], _Scored]:
+    """Scores another bid's price criteria against another lowest price: weight × fraction × factor,
     rounded once, exactly as :func:`~supplierscore.engine._criteria._score_criterion` does (a price is
-    always given, and the evidence factor does not depend on the price, so it is taken once)."""
+    always given, and the evidence factor does not depend on the price, so it is taken once a bid)."""
     closing = state.tender.header.get("closing_date")
     precision, rounding = state.ruleset.precision, state.ruleset.rounding
-    prepared = [
-        (
-            other,
-            ratio(other.bid["price"]["amount"]),
-            [(c, evidence_for(c, other.bid, closing).factor) for c in touched],
-        )
-        for other in others
-    ]
+    factors: dict[int, list[tuple[CompiledCriterion, Ratio]]] = {}
 
-    def rescore(prices: PriceContext) -> list[_BidResult]:
-        results = []
-        for other, price, criteria in prepared:
-            points = dict(other.points)
-            groups = dict(other.groups)
-            for compiled, factor in criteria:
-                fraction = compiled.scorer(price, prices).fraction
-                new = round_points(mul(mul(compiled.weight, fraction), factor), precision, rounding)
-                cid, group = compiled.criterion.id, compiled.criterion.group
-                groups[group] += new - points[cid]
-                points[cid] = new
-            results.append(_BidResult(other.bid, [], points, groups, []))
-        return results
+    def rescore(other: _Scored, prices: PriceContext) -> _Scored:
+        criteria = factors.get(id(other))
+        if criteria is None:
+            criteria = factors[id(other)] = [(c, evidence_for(c, other.bid, closing).factor) for c in touched]
+        price = ratio(other.bid["price"]["amount"])
+        points = dict(other.points)
+        groups = dict(other.groups)
+        total = other.fixed
+        for compiled, factor in criteria:
+            fraction = compiled.scorer(price, prices).fraction
+            new = round_points(mul(mul(compiled.weight, fraction), factor), precision, rounding)
+            cid, group = compiled.criterion.id, compiled.criterion.group
+            groups[group] += new - points[cid]
+            total += new - points[cid]
+            points[cid] = new
+        return _Scored(other.bid, [], points, groups, [], total)
 
     return rescore
 
 
-def _rank(
-    compare: Callable[[_BidResult, _BidResult], int], others: list[_BidResult], result: _BidResult
-) -> int:
+def _rank(compare: Callable[[_BidResult, _BidResult], int], others: list[_Scored], result: _Scored) -> int:
     """1 + the number of ``others`` (in rank order) that come before ``result``: a binary search, since
     the ranking is a total order."""
     low, high = 0, len(others)
