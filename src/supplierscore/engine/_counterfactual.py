@@ -195,8 +195,9 @@ def _found(lever: Lever, step_rank: tuple[int, int]) -> Found:
         delta = f"+{step}"
     elif lever.kind == "boolean":
         delta = "true"
-    else:
-        delta = format(lever.direction * step * lever.unit, "+f")
+    else:  # from an absent value, step 1 gives the field's lowest (or highest) value: count from there
+        moved = step - 1 if lever.current is MISSING else step
+        delta = format(lever.direction * moved * lever.unit, "+f")
     return Found(rank, lever.change(step), delta)
 
 
