@@ -110,7 +110,8 @@ class TestCounterfactuals:
                         if not valid_smaller(document, bid, less):
                             less = None
                         reached = rank_after(document, rules, bid, less)
-                        assert reached is None or reached > sought, (item, less)
+                        case = json.dumps([item, less, rules, document], default=str)
+                        assert reached is None or reached > sought, case
 
     def test_a_losing_example_bid_has_a_price_that_makes_it_first(self) -> None:
         """K-02 (rank 3 in BRA-2026-0088) becomes first at the reported price, not a cent higher."""

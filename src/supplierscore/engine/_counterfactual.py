@@ -197,7 +197,7 @@ def _found(lever: Lever, step_rank: tuple[int, int]) -> Found:
         delta = "true"
     else:  # from an absent value, step 1 gives the field's lowest (or highest) value: count from there
         moved = step - 1 if lever.current is MISSING else step
-        delta = format(lever.direction * moved * lever.unit, "+f")
+        delta = format(Decimal(lever.direction) * moved * lever.unit, "+f")  # its sign: the direction
     return Found(rank, lever.change(step), delta)
 
 
