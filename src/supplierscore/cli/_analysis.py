@@ -179,7 +179,7 @@ def bid_lines(analysis: Mapping[str, Any], tender_id: str, bid_id: str) -> list[
     if entry["rank"] is None:
         return _gate_lines(entry)
     if entry["rank"] == 1:
-        return ["first.", *tender_lines(tender)]
+        return ["This bid is first. How robust that is:", *(f"  {line}" for line in tender_lines(tender))]
     lines = []
     firsts = [(c, c["first"]) for c in entry["counterfactuals"] if c["first"] is not None]
     ups = [
