@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 
-from supplierscore import read_bids, read_documents, score
+from supplierscore import RulesetError, read_bids, read_documents, score
 from supplierscore.cli import main
 from supplierscore.engine import analyse, apply_change, with_analysis
 from supplierscore.ruleset import default_ruleset_path, load_ruleset, parse_ruleset
@@ -112,6 +112,39 @@ class TestCounterfactuals:
                         reached = rank_after(document, rules, bid, less)
                         case = json.dumps([item, less, rules, document], default=str)
                         assert reached is None or reached > sought, case
+
+    @pytest.mark.parametrize(("floor", "expected"), [(80, "89.98"), (90, None)])
+    def test_a_price_worked_out_by_hand_with_a_price_floor(self, floor: int, expected: str | None) -> None:
+        """A (100.00, mark 90) leads B (120.00, mark 80) under 50 points each for price and quality. B
+        priced p ≤ 100 is the lowest: B = 50 + 40 = 90 and A = round(50 × p / 100) + 45. At 89.99 A gets
+        44.995 → 45.00, a tie A wins on bid id; at 89.98 A gets 44.99. So 89.98, when a gate lets the
+        price go there (price ≥ 80); with a floor of 90, no price change alone can."""
+        rules = {
+            "ruleset": "t",
+            "version": "1",
+            "title": "t",
+            "precision": 2,
+            "rounding": "half_up",
+            "gates": [{"id": "floor", "field": "price.amount", "op": ">=", "value": Decimal(floor)}],
+            "criteria": [
+                {"id": "price", "group": "price", "weight": 50, "method": {"price_proportional": {}}},
+                {
+                    "id": "q",
+                    "group": "quality",
+                    "weight": 50,
+                    "field": "quality.technical",
+                    "method": {"panel": {"max": 100}},
+                },
+            ],
+        }
+        document = tender(
+            [bid("A", "100.00", quality={"technical": 90}), bid("B", "120.00", quality={"technical": 80})]
+        )
+        analysis = analyse(read_documents([document]), parse_ruleset(rules))
+        (entry,) = [b for b in analysis["tenders"][0]["bids"] if b["bid_id"] == "B"]
+        (price,) = [c for c in entry["counterfactuals"] if c["criterion"] == "price"]
+        found = price["first"]
+        assert (found and found["change"]["value"]) == (expected or None)
 
     def test_a_losing_example_bid_has_a_price_that_makes_it_first(self) -> None:
         """K-02 (rank 3 in BRA-2026-0088) becomes first at the reported price, not a cent higher."""
@@ -325,6 +358,40 @@ class TestFlags:
         assert with_member.pop("analysis")["tenders"]
         assert json.dumps(with_member) == json.dumps(json.loads(plain.to_json_bytes()))
         assert b'"analysis"' not in plain.to_json_bytes()
+
+
+class TestRulesetSetting:
+    """integrity.abnormally_low is optional, checked, and leaves other rulesets' digests alone."""
+
+    def test_the_bundled_ruleset_keeps_its_digest(self) -> None:
+        """The default ruleset sets no integrity rule, and its digest is the one its sheets carry."""
+        ruleset = load_ruleset(default_ruleset_path())
+        assert ruleset.integrity is None
+        assert ruleset.sha256 == "e0ebeb23a83f1e5dc797ee785b52ac5143a1d07ca4ea8336a2218066d79083fd"
+
+    def test_the_example_ruleset_sets_ukraines_rule(self) -> None:
+        """examples/analysis/cities-of-migration-integrity.yaml: 40 % below the mean, 30 % below the next."""
+        ruleset = load_ruleset(ROOT / "examples" / "analysis" / "cities-of-migration-integrity.yaml")
+        assert ruleset.integrity is not None and ruleset.integrity.abnormally_low is not None
+        rule = ruleset.integrity.abnormally_low
+        assert (rule.below_mean_pct, rule.below_next_pct) == (40, 30)
+
+    @pytest.mark.parametrize(
+        "setting",
+        [
+            {"abnormally_low": {}},
+            {"abnormally_low": {"below_mean_pct": 0}},
+            {"abnormally_low": {"below_next_pct": 100}},
+            {"abnormally_low": {"below_mean": 40}},
+            {"low": {}},
+        ],
+    )
+    def test_a_bad_setting_is_refused(self, setting: dict[str, Any]) -> None:
+        """An empty rule, a percentage of 0 or 100, or an unknown key: the ruleset is refused."""
+        rules = json.loads(load_ruleset(default_ruleset_path()).canonical_json, parse_float=Decimal)
+        rules["integrity"] = setting
+        with pytest.raises(RulesetError, match="integrity"):
+            parse_ruleset(rules)
 
 
 class TestSchema:

@@ -182,11 +182,34 @@ def _search_both(
 ) -> tuple[Found | None, Found | None]:
     """The smallest change of ``lever`` that reaches rank − 1, and the smallest that reaches rank 1."""
     reach = _reacher(state, base, others, lever)
-    up_one = _smallest(reach, rank - 1, lever.steps)
+    steps = _eligible_steps(state, base, lever)
+    up_one = _smallest(reach, rank - 1, steps)
     if up_one is None:
         return None, None
-    first = up_one if up_one[1] == 1 else _smallest(reach, 1, lever.steps, low=up_one[0])
+    first = up_one if up_one[1] == 1 else _smallest(reach, 1, steps, low=up_one[0])
     return _found(lever, up_one), None if first is None else _found(lever, first)
+
+
+def _eligible_steps(state: TenderState, base: _Scored, lever: Lever) -> int:
+    """The last step at which the bid still passes every gate. A gate on the lever's own field (a price
+    floor, a cap on a number) compares it with one value, so the steps that pass are those up to some
+    step (the bid passes at step 0): found by a binary search on the gates alone."""
+    header = state.tender.header
+
+    def passes(step: int) -> bool:
+        bid = apply_change(base.bid, lever.change(step))
+        return not any(gate_failure(g, bid, header) for g in state.ruleset.gates)
+
+    if not state.ruleset.gates or passes(lever.steps):
+        return lever.steps
+    low, high = 0, lever.steps  # passes at low, fails at high
+    while high - low > 1:
+        middle = (low + high) // 2
+        if passes(middle):
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 def _found(lever: Lever, step_rank: tuple[int, int]) -> Found:
