@@ -483,3 +483,10 @@ class TestCommands:
         """--analysis with --chunk-lines is a usage error."""
         result = invoke("score", TENDERS, "--out", tmp_path / "s.json", "--analysis", "--chunk-lines", "2")
         assert result.exit_code == 2 and "cannot stream" in result.stderr
+
+    def test_analysis_is_not_recorded_in_an_audit_log(self, tmp_path: Path) -> None:
+        """--analysis with --audit-log is a usage error (a replay scores without it); nothing is logged."""
+        log = tmp_path / "a"
+        result = invoke("score", TENDERS, "--out", tmp_path / "s.json", "--analysis", "--audit-log", log)
+        assert result.exit_code == 2 and "analyse SHEET.json INPUT" in result.stderr
+        assert not log.exists()

@@ -110,6 +110,11 @@ def score_command(
         raise UsageError(
             "--analysis needs every tender's bids at once, so it cannot stream: drop --chunk-lines"
         )
+    if analysis and audit_log:
+        raise UsageError(
+            "--audit-log records and replays scoring only: score with --audit-log, then add the analysis "
+            "with `supplierscore analyse SHEET.json INPUT... --out ANALYSED.json`"
+        )
     if audit_log and chunk_lines:
         raise UsageError("--audit-log stores the whole sheet, so it cannot stream: drop --chunk-lines")
     if audit_log:
@@ -124,6 +129,8 @@ def score_command(
     sheet = score(batch, ruleset, progress=None if quiet else _progress_bar(batch), created_at=source_date())
     if analysis:
         sheet = with_analysis(sheet, batch, ruleset)
+        if Path(out).suffix.lower() != ".json" and not quiet:
+            click.echo("note: only a JSON sheet keeps the analysis; it is printed below", err=True)
     written = sheet.write(out)
     appended = None
     if audit_log:
