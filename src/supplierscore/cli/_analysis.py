@@ -96,7 +96,7 @@ def _fresh(
             f"{sheet_path} was scored under ruleset {meta['ruleset']['id']} {meta['ruleset']['version']} "
             f"({meta['ruleset']['sha256'][:12]}), not {ruleset.id} {ruleset.version} "
             f"({ruleset.sha256[:12]}): "
-            "give it with --rules"
+            "give the ruleset it was scored under with --rules"
         )
     batch = read_bids(inputs)
     scored = score(batch, ruleset, created_at=meta.get("created_at"))
