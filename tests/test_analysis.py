@@ -295,6 +295,18 @@ class TestFlags:
         only_mean = {"abnormally_low": {"below_mean_pct": 40}}
         assert not [f for f in flags_of(tender([bid("A", "60.01"), *others]), only_mean)]
 
+    def test_a_mean_that_never_ends_is_compared_exactly_and_shown_to_the_cent(self) -> None:
+        """Others at 20.00, 20.00 and 21.00 average 20.333…: 12.20 is exactly 40 % below it, 12.21 is not."""
+        others = [bid("B", "20.00"), bid("C", "20.00", quality={"technical": 1}), bid("D", "21.00")]
+        only_mean = {"abnormally_low": {"below_mean_pct": 40}}
+        flagged = [
+            f for f in flags_of(tender([bid("A", "12.20"), *others]), only_mean) if f["bid_ids"] == ["A"]
+        ]
+        assert len(flagged) == 1 and "the mean 20.33 of the other 3 bids" in flagged[0]["detail"]
+        assert not [
+            f for f in flags_of(tender([bid("A", "12.21"), *others]), only_mean) if f["bid_ids"] == ["A"]
+        ]
+
     def test_a_price_30_percent_below_the_next_lowest_is_abnormally_low(self) -> None:
         """70.00 against a next price of 100.00 is 30 % below it: flagged; 70.01 is not."""
         only_next = {"abnormally_low": {"below_next_pct": 30}}

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import MAX_PREC, Decimal, localcontext
 from typing import Any
 
 import orjson
@@ -65,6 +65,11 @@ def _abnormally_low(tender: Tender, eligible: Sequence[Mapping[str, Any]], rules
     rule = ruleset.integrity.abnormally_low if ruleset.integrity is not None else None
     if rule is None or len(eligible) < 2:
         return []
+    with localcontext(prec=MAX_PREC):  # products of money amounts can pass 28 digits: keep them exact
+        return _abnormally_low_flags(rule, eligible)
+
+
+def _abnormally_low_flags(rule: rs.AbnormallyLow, eligible: Sequence[Mapping[str, Any]]) -> list[Flag]:
     flags = []
     prices = [(_price(b), b) for b in eligible]
     total = sum((p for p, _ in prices), Decimal(0))
@@ -74,7 +79,7 @@ def _abnormally_low(tender: Tender, eligible: Sequence[Mapping[str, Any]], rules
         rest = total - price
         # price ≤ mean × (1 − pct/100)  ⇔  100 × price × others ≤ rest × (100 − pct): exact, no division.
         if rule.below_mean_pct is not None and 100 * price * others <= rest * (100 - rule.below_mean_pct):
-            mean = _text(rest / others)
+            mean = _mean_text(rest, others)
             found.append(f"{rule.below_mean_pct} % or more below the mean {mean} of the other {others} bids")
         higher = [p for p, b in prices if p > price]
         if rule.below_next_pct is not None and higher:
@@ -93,9 +98,10 @@ def _abnormally_low(tender: Tender, eligible: Sequence[Mapping[str, Any]], rules
     return flags
 
 
-def _text(value: Decimal) -> str:
-    """A mean as words show it: two decimals (only words; the comparison above is exact)."""
-    return f"{value:.2f}"
+def _mean_text(total: Decimal, count: int) -> str:
+    """A mean as words show it, to two decimals (only words: the comparison is exact, without it)."""
+    with localcontext(prec=60):
+        return f"{(total / count).quantize(Decimal('0.01')):f}"
 
 
 def _identical_prices(tender: Tender, _: Sequence[Mapping[str, Any]], __: rs.Ruleset) -> list[Flag]:
