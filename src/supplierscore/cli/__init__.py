@@ -18,6 +18,7 @@ from __future__ import annotations
 import click
 
 from supplierscore import __version__
+from supplierscore.cli._analysis import analyse_command
 from supplierscore.cli._audit import audit_group, diff_command, replay_command, verify_command
 from supplierscore.cli._convert import convert_command
 from supplierscore.cli._explain import explain_command
@@ -64,5 +65,6 @@ for _command in (
     template_command,
     serve_command,
     keys_group,
+    analyse_command,
 ):
     main.add_command(_command)

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from supplierscore.cli._analysis import bid_lines
 from supplierscore.cli._common import reports_errors
 from supplierscore.errors import UsageError
 from supplierscore.limits import printable as _p
@@ -28,6 +29,8 @@ def explain_command(sheet_path: str, bid_id: str, tender_id: str | None) -> None
     Examples:
       supplierscore explain sheet.json B-01
       supplierscore explain sheet.json B-01 --tender TOR-2026-0147
+
+    A sheet written with `score --analysis` also says what would make the bid first, or eligible.
     """
     sheet = load_sheet(sheet_path)
     rows = [r for r in sheet["rows"] if r["bid_id"] == bid_id and tender_id in (None, r["tender_id"])]
@@ -52,6 +55,8 @@ def explain_command(sheet_path: str, bid_id: str, tender_id: str | None) -> None
     )
     if not row["eligible"]:
         click.echo("not eligible: " + "; ".join(_p(reason) for reason in row["reasons"]))
+        if sheet.get("analysis") is not None:
+            click.echo(_p_lines(bid_lines(sheet["analysis"], row["tender_id"], bid_id)))
         return
     ranked = [r for r in sheet["rows"] if r["tender_id"] == row["tender_id"] and r["rank"] is not None]
     winner = min(ranked, key=lambda r: r["rank"])
@@ -76,6 +81,8 @@ def explain_command(sheet_path: str, bid_id: str, tender_id: str | None) -> None
             click.echo(f"  {_p(b['criterion']):<{width}}  {figures}  {_p(b['reason'])}")
     groups = " · ".join(f"{_p(name)} {points}" for name, points in row["groups"].items())
     click.echo(f"groups: {groups}")
+    if sheet.get("analysis") is not None:
+        click.echo(_p_lines(bid_lines(sheet["analysis"], row["tender_id"], bid_id)))
 
 
 def _lines(sheet: dict[str, Any], row: dict[str, Any]) -> list[dict[str, Any]]:
@@ -88,3 +95,8 @@ def _fixed(value: Decimal, like: str) -> str:
     """``value`` with as many decimals as ``like`` (the sheet's precision)."""
     places = len(like.partition(".")[2])
     return f"{value:.{places}f}"
+
+
+def _p_lines(lines: list[str]) -> str:
+    """Lines of the analysis, each with its control characters escaped (they name suppliers and ids)."""
+    return "\n".join(_p(line) for line in lines)

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from supplierscore.cli._analysis import print_analysis
 from supplierscore.cli._common import (
     EXIT_OK,
     EXIT_REJECTED,
@@ -23,7 +24,7 @@ from supplierscore.cli._common import (
     reports_errors,
 )
 from supplierscore.cli._ocds import is_ocds, ocds_options, refuse_ocds_options, run_import
-from supplierscore.engine import DEFAULT_CHUNK_LINES, score, score_stream, source_date
+from supplierscore.engine import DEFAULT_CHUNK_LINES, score, score_stream, source_date, with_analysis
 from supplierscore.errors import UsageError
 from supplierscore.inputs import STDIN, Batch, InputBytes, Rejection, read_bids
 from supplierscore.limits import printable
@@ -48,6 +49,12 @@ from supplierscore.sheet import STREAMABLE, WRITERS, Row, ScoreSheet, check_outp
     help="The score sheet: .json, .csv, .xlsx or .parquet (the extension picks the format).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option(
+    "--analysis",
+    is_flag=True,
+    help="Add what would change the outcome: counterfactuals per bid, the winner's robustness to the "
+    "weights, integrity flags (in the JSON sheet, and the summary). Scores in memory.",
+)
 @click.option(
     "--chunk-lines",
     type=click.IntRange(min=1),
@@ -89,6 +96,7 @@ def score_command(
     suppliers: str | None,
     marks: str | None,
     report_path: str | None,
+    analysis: bool,
 ) -> None:
     """Validate, score and rank every bid in INPUT..., and write the score sheet to --out.
 
@@ -103,11 +111,21 @@ def score_command(
       supplierscore score year-2026.ndjson --out sheet.parquet --chunk-lines 2000
       supplierscore score package.json --from ocds --suppliers register.csv --marks marks.csv \\
         --report import.json --out sheet.xlsx
+      supplierscore score examples/tenders.ndjson --out sheet.json --analysis
 
     A run with --audit-log keeps the whole sheet in memory (the log stores it); other large runs stream.
     """
     if signing_key and not audit_log:
         raise UsageError("--signing-key signs an audit log checkpoint: give --audit-log DIR too")
+    if analysis and chunk_lines:
+        raise UsageError(
+            "--analysis needs every tender's bids at once, so it cannot stream: drop --chunk-lines"
+        )
+    if analysis and audit_log:
+        raise UsageError(
+            "--audit-log records and replays scoring only: score with --audit-log, then add the analysis "
+            "with `supplierscore analyse SHEET.json INPUT... --out ANALYSED.json`"
+        )
     if audit_log and chunk_lines:
         raise UsageError("--audit-log stores the whole sheet, so it cannot stream: drop --chunk-lines")
     check_output(out, WRITERS, inputs)  # before any work: a bad extension, or --out onto an input
@@ -126,13 +144,17 @@ def score_command(
     ruleset = load_ruleset(rules_path or default_ruleset_path())
     if ocds:
         batch = run_import(inputs, suppliers, marks, report_path, quiet=quiet).batch
-    elif chunk_lines or (not audit_log and _large(inputs, out)):
+    elif chunk_lines or (not audit_log and not analysis and _large(inputs, out)):
         _score_streaming(inputs, ruleset, out, chunk_lines or DEFAULT_CHUNK_LINES, workers, quiet)
         return
     captured = [InputBytes("<stdin>", sys.stdin.buffer.read())] if audit_log and STDIN in inputs else []
     if not ocds:
         batch = read_bids([captured[0] if item == STDIN and captured else item for item in inputs])
     sheet = score(batch, ruleset, progress=None if quiet else _progress_bar(batch), created_at=source_date())
+    if analysis:
+        sheet = with_analysis(sheet, batch, ruleset)
+        if Path(out).suffix.lower() != ".json" and not quiet:
+            click.echo("note: only a JSON sheet keeps the analysis; it is printed below", err=True)
     written = sheet.write(out)
     appended = None
     if audit_log:
@@ -146,6 +168,8 @@ def score_command(
         for warning in batch.warnings:
             click.echo(f"warning: {printable(warning)}", err=True)
         _print_summary(sheet)
+        if sheet.analysis is not None:
+            print_analysis(sheet.analysis)
         print_rejections(sheet.rejections)
         click.echo(f"\nwrote {printable(', '.join(str(p) for p in written))}")
         if appended is not None:

@@ -17,12 +17,18 @@ criteria read like any field and every row reports.
 
 Ranking inside a tender is a total order: total (high first), the ruleset's tie-breakers, then bid id by
 code point; input order never matters.
+
+:func:`analyse` says what would change the outcome (counterfactuals per bid, the winner's robustness to
+the weights, integrity flags) without changing any score: see :mod:`supplierscore.engine._analysis`.
 """
 
 from __future__ import annotations
 
+from supplierscore.engine._analysis import analyse, analyse_tender, with_analysis
 from supplierscore.engine._criteria import Evidence, evidence_for
+from supplierscore.engine._flags import Flag
 from supplierscore.engine._gates import gate_failure
+from supplierscore.engine._levers import apply_change
 from supplierscore.engine._run import metadata_for, score, source_date
 from supplierscore.engine._stream import DEFAULT_CHUNK_LINES, StreamOutcome, score_stream
 from supplierscore.engine._tender import score_tender
@@ -32,7 +38,11 @@ __all__ = [
     "DEFAULT_CHUNK_LINES",
     "MISSING",
     "Evidence",
+    "Flag",
     "StreamOutcome",
+    "analyse",
+    "analyse_tender",
+    "apply_change",
     "evidence_for",
     "gate_failure",
     "metadata_for",
@@ -42,4 +52,5 @@ __all__ = [
     "score_stream",
     "score_tender",
     "source_date",
+    "with_analysis",
 ]

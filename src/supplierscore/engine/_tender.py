@@ -44,6 +44,19 @@ class _BidResult:
 
 def score_tender(tender: Tender, ruleset: rs.Ruleset) -> tuple[list[Row], list[BreakdownRow]]:
     """Score and rank one tender's valid bids; rows come in rank order, then ineligible bids by id."""
+    ranked, ineligible, _ = score_results(tender, ruleset)
+    title = tender.header.get("title")
+    rows = [_row(tender.id, title, rank, r) for rank, r in enumerate(ranked, start=1)]
+    rows += [_row(tender.id, title, None, r) for r in ineligible]
+    breakdown = [line for r in ranked for line in r.breakdown]
+    return rows, breakdown
+
+
+def score_results(
+    tender: Tender, ruleset: rs.Ruleset
+) -> tuple[list[_BidResult], list[_BidResult], PriceContext]:
+    """The eligible results in rank order, the ineligible ones by bid id, and the tender's lowest price:
+    what :func:`score_tender` makes rows of, and what the analysis re-scores from."""
     plan = compile_ruleset(ruleset)
     header = tender.header
     bids = (
@@ -70,11 +83,7 @@ def score_tender(tender: Tender, ruleset: rs.Ruleset) -> tuple[list[Row], list[B
             result.groups[criterion.group] = subtotal + result.points[criterion.id]
     ranked = sorted(eligible, key=functools.cmp_to_key(_ranking(ruleset)))
     ineligible = sorted((r for r in results if not r.eligible), key=lambda r: str(r.bid["id"]))
-    title = header.get("title")
-    rows = [_row(tender.id, title, rank, r) for rank, r in enumerate(ranked, start=1)]
-    rows += [_row(tender.id, title, None, r) for r in ineligible]
-    breakdown = [line for r in ranked for line in r.breakdown]
-    return rows, breakdown
+    return ranked, ineligible, prices
 
 
 def _with_participation(bid: Mapping[str, Any], ruleset: rs.Ruleset) -> Mapping[str, Any]:

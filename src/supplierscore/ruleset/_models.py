@@ -262,6 +262,21 @@ class Participation(_Model):
         return _listed(value)
 
 
+class AbnormallyLow(_Model):
+    """When a price counts as abnormally low: ``below_mean_pct`` % or more below the mean of the other
+    eligible bids' prices, or ``below_next_pct`` % or more below the next price up (either rule may be left
+    out). A flag for the buyer to ask for an explanation; it never changes a score."""
+
+    below_mean_pct: Decimal | None = None
+    below_next_pct: Decimal | None = None
+
+
+class Integrity(_Model):
+    """Settings of the integrity flags (which never change a score)."""
+
+    abnormally_low: AbnormallyLow | None = None
+
+
 class Ruleset(_Model):
     """A loaded, checked ruleset; immutable, hashed by its digest.
 
@@ -284,6 +299,7 @@ class Ruleset(_Model):
     jurisdiction: str | None = None
     sources: dict[str, Source] = Field(default_factory=dict)
     participation: Participation | None = None
+    integrity: Integrity | None = None
     canonical_json: bytes
     sha256: str
 

@@ -155,6 +155,10 @@ class ScoreSheet:
         """The ruleset's label for a criterion or group id, or the id itself when it has none."""
         return self.labels.get(name, name)
 
+    analysis: dict[str, Any] | None = None
+    """What would change the outcome (``score --analysis``): plain JSON data, or None for a sheet
+    made without it, whose bytes are then exactly those of a sheet that never had the member."""
+
     def decimal(self, value: Decimal) -> str:
         """A points figure as the sheet prints it: exactly the ruleset's number of decimals."""
         return _fixed(value, self.metadata.precision)
@@ -184,12 +188,15 @@ class ScoreSheet:
 
     def to_dict(self) -> dict[str, Any]:
         """The sheet as JSON-ready data, in the shape of ``schemas/scoresheet.schema.json``."""
-        return {
+        document = {
             "metadata": self._metadata_dict(),
             "rows": [self._row_dict(row) for row in self.rows],
             "breakdown": [self._breakdown_dict(row) for row in self.breakdown],
             "rejections": [rejection.to_dict() for rejection in self.rejections],
         }
+        if self.analysis is not None:
+            document["analysis"] = self.analysis
+        return document
 
     def _metadata_dict(self) -> dict[str, Any]:
         meta = self.metadata
@@ -257,6 +264,8 @@ class ScoreSheet:
             "breakdown": self.breakdown,
             "rejections": self.rejections,
         }
+        if self.analysis is not None:
+            document["analysis"] = self.analysis
         return orjson.dumps(
             document, default=self._json_default, option=_JSON_OPTIONS | orjson.OPT_APPEND_NEWLINE
         )
