@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from supplierscore.inputs import Rejection
-from supplierscore.sheet._model import ParticipationRow, ScoreSheet
+from supplierscore.sheet._model import ParticipationRow, Row, ScoreSheet
 
 # --- Flat tables, shared by the CSV, XLSX and Parquet writers -----------------------------------------
 
@@ -87,18 +87,7 @@ def _row_table(sheet: ScoreSheet) -> _Table:
     )
     records = [
         (
-            row.tender_id,
-            row.tender_title,
-            row.rank,
-            row.bid_id,
-            row.supplier_id,
-            row.supplier_name,
-            row.price,
-            row.currency,
-            row.eligible,
-            row.reasons,
-            None if row.total is None else sheet.decimal(row.total),
-            *_figures(sheet, row.points, sheet.criteria),
+            *_row_cells(sheet, row),
             *_figures(sheet, row.groups, sheet.groups),
             *(
                 row.participation.get(name) if isinstance(row, ParticipationRow) else None
@@ -108,6 +97,25 @@ def _row_table(sheet: ScoreSheet) -> _Table:
         for row in sheet.rows
     ]
     return _Table("Rows", columns, records)
+
+
+def _row_cells(sheet: ScoreSheet, row: Row) -> tuple[Cell, ...]:
+    """A row's cells up to its points, in ``_ROW_COLUMNS`` order: what the CSV/Parquet Rows table and the
+    workbook's Rows sheet share."""
+    return (
+        row.tender_id,
+        row.tender_title,
+        row.rank,
+        row.bid_id,
+        row.supplier_id,
+        row.supplier_name,
+        row.price,
+        row.currency,
+        row.eligible,
+        row.reasons,
+        None if row.total is None else sheet.decimal(row.total),
+        *_figures(sheet, row.points, sheet.criteria),
+    )
 
 
 def _figures(sheet: ScoreSheet, values: dict[str, Decimal], names: tuple[str, ...]) -> list[Cell]:

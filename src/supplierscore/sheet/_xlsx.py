@@ -11,7 +11,7 @@ import xlsxwriter
 
 from supplierscore.errors import OutputError
 from supplierscore.sheet._model import ScoreSheet
-from supplierscore.sheet._tables import _PLAIN_NUMBER, Cell, Kind, _figures, _Table
+from supplierscore.sheet._tables import _PLAIN_NUMBER, Cell, Kind, _figures, _row_cells, _Table
 
 # --- XLSX ---------------------------------------------------------------------------------------------
 
@@ -53,23 +53,7 @@ def _people_tables(sheet: ScoreSheet) -> tuple[_Table, ...]:
     """The tables with headers in words: criteria and groups by the ruleset's labels, the bid's price and
     the tender's title on every row, and group subtotals on a sheet of their own, so that no row of the
     Rows sheet holds a point twice (its criterion columns add up to its total)."""
-    rows: list[tuple[Cell, ...]] = [
-        (
-            row.tender_id,
-            row.tender_title,
-            row.rank,
-            row.bid_id,
-            row.supplier_id,
-            row.supplier_name,
-            row.price,
-            row.currency,
-            row.eligible,
-            row.reasons,
-            None if row.total is None else sheet.decimal(row.total),
-            *_figures(sheet, row.points, sheet.criteria),
-        )
-        for row in sheet.rows
-    ]
+    rows: list[tuple[Cell, ...]] = [_row_cells(sheet, row) for row in sheet.rows]
     subtotals: list[tuple[Cell, ...]] = [
         (
             row.tender_id,
