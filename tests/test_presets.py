@@ -201,3 +201,30 @@ class TestProvenanceKeys:
         assert "jurisdiction EU" in result.output
         assert "https://eur-lex.europa.eu/legal-content/AUTO/?uri=CELEX:52021XC0618(01)" in result.output
         assert "contract-workforce-inclusion: hires of disadvantaged workers" in result.output
+
+
+class TestEveryRulesOptionTakesAPreset:
+    """``--rules preset:NAME`` works on every command that takes a ruleset, not only ``score``."""
+
+    PRESET = "preset:toronto-social-procurement"
+
+    def test_template_report_debrief_and_analyse_take_a_preset(self, tmp_path: Path) -> None:
+        """A sheet scored under a preset is reported, debriefed and analysed under the same preset."""
+        sheet = tmp_path / "sheet.json"
+        scored = invoke("score", ROOT / "examples" / "tenders.ndjson", "--rules", self.PRESET, "--out", sheet)
+        assert scored.exit_code == 0, scored.output
+        commands = [
+            ["template", tmp_path / "t.xlsx"],
+            ["report", sheet, "--out", tmp_path / "r.html"],
+            ["debrief", sheet, "--out", tmp_path / "letters", "--lang", "en"],
+            ["analyse", sheet, ROOT / "examples" / "tenders.ndjson"],
+        ]
+        for command in commands:
+            result = invoke(*command, "--rules", self.PRESET)
+            assert result.exit_code == 0, (command[0], result.output)
+
+    def test_a_missing_ruleset_file_is_one_line_and_exit_2(self, tmp_path: Path) -> None:
+        """Without a file check of its own, a command still names a missing ruleset in one line."""
+        result = invoke("template", tmp_path / "t.xlsx", "--rules", tmp_path / "nope.yaml")
+        assert result.exit_code == 2
+        assert "cannot read the ruleset" in result.output and "Traceback" not in result.output

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from supplierscore.cli._common import reports_errors
+from supplierscore.cli._common import reports_errors, rules_option
 from supplierscore.errors import AuditError, UsageError
 from supplierscore.limits import printable
 from supplierscore.sheet import load_sheet
@@ -17,12 +17,7 @@ from supplierscore.sheet import load_sheet
 @click.command(name="analyse")
 @click.argument("sheet_path", metavar="SHEET", type=click.Path(dir_okay=False))
 @click.argument("inputs", nargs=-1, metavar="[INPUT...]")
-@click.option(
-    "--rules",
-    "rules_path",
-    type=click.Path(exists=True, dir_okay=False),
-    help="The ruleset SHEET was scored under (checked against its digest). Default: the bundled one.",
-)
+@rules_option("The ruleset SHEET was scored under (checked against its digest). ")
 @click.option(
     "--out",
     "out",

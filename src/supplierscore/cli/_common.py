@@ -18,6 +18,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_AUDIT = 0, 1, 2, 3
 
 inputs_argument = click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+
+
+def rules_option(purpose: str) -> Callable[[F], F]:
+    """``--rules RULESET`` as every command takes it: a file or ``preset:NAME``, which ``load_ruleset``
+    resolves (and names in one line when it is missing), so no command checks for a file of its own."""
+    return click.option(
+        "--rules",
+        "rules_path",
+        metavar="RULESET",
+        help=f"{purpose}A YAML or JSON file, or preset:NAME (see `rules list`). "
+        "Default: the bundled rules/cities-of-migration.yaml.",
+    )
+
+
 MAX_LISTED = 200
 PROGRESS_MIN_BIDS = 20_000
 STREAM_MIN_BYTES = 64 * 2**20

@@ -6,16 +6,10 @@ from pathlib import Path
 
 import click
 
-from supplierscore.cli._common import reports_errors
+from supplierscore.cli._common import reports_errors, rules_option
 from supplierscore.errors import OutputError, UsageError
 
-_rules_option = click.option(
-    "--rules",
-    "rules_path",
-    type=click.Path(exists=True, dir_okay=False),
-    help="The ruleset the sheet was scored under (its digest must match the sheet's). "
-    "Default: the bundled rules/cities-of-migration.yaml.",
-)
+_rules_option = rules_option("The ruleset the sheet was scored under (its digest must match the sheet's). ")
 
 
 def _view(sheet_path: str, rules_path: str | None) -> object:

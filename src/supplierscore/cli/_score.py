@@ -22,6 +22,7 @@ from supplierscore.cli._common import (
     inputs_argument,
     print_rejections,
     reports_errors,
+    rules_option,
 )
 from supplierscore.cli._ocds import is_ocds, ocds_options, refuse_ocds_options, run_import
 from supplierscore.engine import DEFAULT_CHUNK_LINES, score, score_stream, source_date, with_analysis
@@ -34,13 +35,7 @@ from supplierscore.sheet import STREAMABLE, WRITERS, Row, ScoreSheet, check_outp
 
 @click.command(name="score")
 @inputs_argument
-@click.option(
-    "--rules",
-    "rules_path",
-    metavar="RULESET",
-    help="The ruleset (YAML or JSON), or preset:NAME (see `rules list`). "
-    "Default: the bundled rules/cities-of-migration.yaml.",
-)
+@rules_option("The ruleset to score under. ")
 @click.option(
     "--out",
     "out",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from supplierscore.cli._common import reports_errors
+from supplierscore.cli._common import reports_errors, rules_option
 from supplierscore.errors import UsageError
 from supplierscore.inputs import document_tables, write_csv_tables, write_workbook
 from supplierscore.ruleset import PRICE_FIELD, PRICE_METHODS, Ruleset, default_ruleset_path, load_ruleset
@@ -22,13 +22,7 @@ _EVIDENCE_FIELDS = (
 
 @click.command(name="template")
 @click.argument("out", type=click.Path(dir_okay=False), metavar="OUT")
-@click.option(
-    "--rules",
-    "rules_path",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Say which columns this ruleset scores, and add its quality-mark columns. "
-    "Default: the bundled rules/cities-of-migration.yaml.",
-)
+@rules_option("Say which columns this ruleset scores, and add its quality-mark columns. ")
 @click.option(
     "--lang",
     "language",
