@@ -14,7 +14,7 @@ from supplierscore.engine._participation import participation_keys
 from supplierscore.engine._tender import score_tender
 from supplierscore.errors import UsageError
 from supplierscore.inputs import Batch, FileSummary, Rejection, Tender, paused_gc, read_documents
-from supplierscore.sheet import BreakdownRow, Counts, Metadata, Row, ScoreSheet
+from supplierscore.sheet import Breakdown, Counts, Metadata, Row, ScoreSheet
 
 # ---------------------------------------------------------------------------------------------------
 # A run
@@ -46,12 +46,12 @@ def score(
     tenders = list(batch.tenders if isinstance(batch, Batch) else batch)
     rejections: list[Rejection] = list(batch.rejections) if isinstance(batch, Batch) else []
     rows: list[Row] = []
-    breakdown: list[BreakdownRow] = []
+    breakdown = Breakdown()
     with paused_gc():
         for tender in sorted(tenders, key=lambda t: t.id):
             tender_rows, tender_breakdown = score_tender(tender, ruleset)
             rows += tender_rows
-            breakdown += tender_breakdown
+            breakdown.extend(tender_breakdown)
             if progress is not None:
                 progress(len(tender.bids))
     scored = sum(1 for row in rows if row.eligible)

@@ -22,7 +22,7 @@ import os
 import pickle
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +68,7 @@ class StreamOutcome:
     warnings: list[str]
 
 
-_Result = tuple[str, list[Row], list[BreakdownRow]]
+_Result = tuple[str, list[Row], Sequence[BreakdownRow]]
 
 
 def score_stream(
@@ -201,7 +201,7 @@ def _add(a: Counts, b: Counts) -> Counts:
     return Counts(a.read + b.read, a.scored + b.scored, a.ineligible + b.ineligible, a.rejected + b.rejected)
 
 
-def _save_run(path: Path, results: list[_Result]) -> Path:
+def _save_run(path: Path, results: Sequence[_Result]) -> Path:
     """A run file: one pickle per tender, in tender id order (pickle keeps Decimals exact, and fast)."""
     with path.open("wb") as out:
         for result in results:

@@ -10,6 +10,7 @@ from typing import Any
 
 from supplierscore import ruleset as rs
 from supplierscore.engine._criteria import _score_criterion
+from supplierscore.engine._fast import fast_plan
 from supplierscore.engine._gates import _comparable, gate_failure
 from supplierscore.engine._methods import (
     PriceContext,
@@ -19,7 +20,7 @@ from supplierscore.engine._methods import (
 from supplierscore.engine._participation import participation
 from supplierscore.engine._values import MISSING, resolve
 from supplierscore.inputs import Tender
-from supplierscore.sheet import BreakdownRow, ParticipationRow, Row
+from supplierscore.sheet import Breakdown, BreakdownRow, Line, ParticipationRow, Row
 
 # ---------------------------------------------------------------------------------------------------
 # A tender
@@ -42,12 +43,73 @@ class _BidResult:
         return sum(self.points.values(), Decimal(0))
 
 
-def score_tender(tender: Tender, ruleset: rs.Ruleset) -> tuple[list[Row], list[BreakdownRow]]:
-    """Score and rank one tender's valid bids; rows come in rank order, then ineligible bids by id."""
+def score_tender(tender: Tender, ruleset: rs.Ruleset) -> tuple[list[Row], Breakdown]:
+    """Score and rank one tender's valid bids; rows come in rank order, then ineligible bids by id.
+
+    The fast path (:mod:`supplierscore.engine._fast`): each breakdown line is shared by every bid it fits.
+    It gives the same rows and breakdown as :func:`score_tender_reference`, which the tests check.
+    """
+    plan = fast_plan(ruleset)
+    header = tender.header
+    bids = (
+        tender.bids
+        if ruleset.participation is None
+        else [_with_participation(b, ruleset) for b in tender.bids]
+    )
+    eligible: list[Mapping[str, Any]] = []
+    ineligible: list[tuple[Mapping[str, Any], list[str]]] = []
+    for bid in bids:
+        reasons = [r for check in plan.gates if (r := check(bid, header))]
+        if reasons:
+            ineligible.append((bid, reasons))
+        else:
+            eligible.append(bid)
+    prices = _price_context(eligible)
+    tender_id = tender.id
+    makers = plan.makers
+    results: list[tuple[_BidResult, tuple[Line, ...], Decimal]] = []
+    for bid in eligible:
+        lines = tuple(make(tender_id, bid, header, prices) for make in makers)
+        points = plan.points(lines)
+        result = _BidResult(bid, [], points, plan.groups(points), [])
+        results.append((result, lines, sum(points.values(), Decimal(0))))
+    title = header.get("title")
+    rows: list[Row] = []
+    breakdown = Breakdown()
+    for rank, (result, lines, total) in enumerate(_ranked(results, ruleset), start=1):
+        rows.append(_row(tender_id, title, rank, result, total))
+        breakdown.add(tender_id, result.bid["id"], lines)
+    for bid, reasons in sorted(ineligible, key=lambda item: str(item[0]["id"])):
+        rows.append(_row(tender_id, title, None, _BidResult(bid, reasons, {}, {}, []), None))
+    return rows, breakdown
+
+
+def _ranked(
+    results: list[tuple[_BidResult, tuple[Line, ...], Decimal]], ruleset: rs.Ruleset
+) -> list[tuple[_BidResult, tuple[Line, ...], Decimal]]:
+    """Results in rank order: by total (highest first), and where totals tie, by the full comparison
+    (tie-breakers, then bid id), which is a total order, so any sort gives this same order."""
+    by_total = sorted(results, key=lambda item: item[2], reverse=True)
+    compare = functools.cmp_to_key(_ranking(ruleset))
+    ranked: list[tuple[_BidResult, tuple[Line, ...], Decimal]] = []
+    start = 0
+    while start < len(by_total):
+        end = start + 1
+        while end < len(by_total) and by_total[end][2] == by_total[start][2]:
+            end += 1
+        tied = by_total[start:end]
+        ranked += tied if len(tied) == 1 else sorted(tied, key=lambda item: compare(item[0]))
+        start = end
+    return ranked
+
+
+def score_tender_reference(tender: Tender, ruleset: rs.Ruleset) -> tuple[list[Row], list[BreakdownRow]]:
+    """The reference: every line worked out anew for every bid (:func:`score_results`), kept for the
+    differential tests of :func:`score_tender` and as the plainest statement of the scoring."""
     ranked, ineligible, _ = score_results(tender, ruleset)
     title = tender.header.get("title")
-    rows = [_row(tender.id, title, rank, r) for rank, r in enumerate(ranked, start=1)]
-    rows += [_row(tender.id, title, None, r) for r in ineligible]
+    rows = [_row(tender.id, title, rank, r, r.total) for rank, r in enumerate(ranked, start=1)]
+    rows += [_row(tender.id, title, None, r, None) for r in ineligible]
     breakdown = [line for r in ranked for line in r.breakdown]
     return rows, breakdown
 
@@ -69,10 +131,7 @@ def score_results(
         for bid in bids
     ]
     eligible = [r for r in results if r.eligible]
-    # Equal prices written differently ("96200.00", 96200) print the same whatever the bids' order.
-    prices_given = (Decimal(r.bid["price"]["amount"]) for r in eligible)
-    lowest = min(prices_given, key=lambda price: (price, str(price)), default=None)
-    prices = PriceContext(None, "") if lowest is None else PriceContext(ratio(lowest), str(lowest))
+    prices = _price_context([r.bid for r in eligible])
     for result in eligible:
         for compiled in plan.criteria:
             line = _score_criterion(compiled, ruleset, tender.id, result.bid, header, prices)
@@ -86,13 +145,23 @@ def score_results(
     return ranked, ineligible, prices
 
 
+def _price_context(eligible: list[Mapping[str, Any]]) -> PriceContext:
+    """The lowest eligible price; equal prices written differently ("96200.00", 96200) print the same
+    whatever the bids' order."""
+    prices_given = (Decimal(bid["price"]["amount"]) for bid in eligible)
+    lowest = min(prices_given, key=lambda price: (price, str(price)), default=None)
+    return PriceContext(None, "") if lowest is None else PriceContext(ratio(lowest), str(lowest))
+
+
 def _with_participation(bid: Mapping[str, Any], ruleset: rs.Ruleset) -> Mapping[str, Any]:
     """The bid with its derived ``participation`` (a key no bid can give: the schema refuses it)."""
     assert ruleset.participation is not None
     return {**bid, "participation": participation(bid, ruleset.participation)}
 
 
-def _row(tender_id: str, title: str | None, rank: int | None, result: _BidResult) -> Row:
+def _row(
+    tender_id: str, title: str | None, rank: int | None, result: _BidResult, total: Decimal | None
+) -> Row:
     supplier = result.bid["supplier"]
     price = result.bid["price"]
     fields: dict[str, Any] = {
@@ -103,7 +172,7 @@ def _row(tender_id: str, title: str | None, rank: int | None, result: _BidResult
         "supplier_name": supplier["name"],
         "eligible": result.eligible,
         "reasons": tuple(result.reasons),
-        "total": result.total if result.eligible else None,
+        "total": total,
         "points": result.points,
         "groups": result.groups,
         "tender_title": title,

@@ -31,6 +31,7 @@ JSON and Parquet keep text exactly as it came.
 
 from __future__ import annotations
 
+from supplierscore.sheet._breakdown import Breakdown, Line
 from supplierscore.sheet._files import WRITE_ERRORS, check_output
 from supplierscore.sheet._model import (
     BidResult,
@@ -52,9 +53,11 @@ __all__ = [
     "WRITERS",
     "WRITE_ERRORS",
     "BidResult",
+    "Breakdown",
     "BreakdownRow",
     "Counts",
     "Exact",
+    "Line",
     "Metadata",
     "ParticipationRow",
     "Row",

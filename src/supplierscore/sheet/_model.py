@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
 from pathlib import Path
@@ -142,7 +142,9 @@ class ScoreSheet:
     criteria: tuple[str, ...]
     groups: tuple[str, ...]
     rows: list[Row] = field(default_factory=list)
-    breakdown: list[BreakdownRow] = field(default_factory=list)
+    breakdown: Sequence[BreakdownRow] = field(default_factory=list)
+    """One line per criterion for each eligible bid: a list, or a
+    :class:`~supplierscore.sheet.Breakdown` (what the engine makes), which reads the same."""
     rejections: list[Rejection] = field(default_factory=list)
     participation: tuple[str, ...] = ()
     """The participation keys every row reports (``participation.<key>`` columns); empty when the
@@ -261,7 +263,7 @@ class ScoreSheet:
         document = {
             "metadata": self._metadata_dict(),
             "rows": self.rows,
-            "breakdown": self.breakdown,
+            "breakdown": self.breakdown if isinstance(self.breakdown, list) else list(self.breakdown),
             "rejections": self.rejections,
         }
         if self.analysis is not None:

@@ -78,7 +78,7 @@ class SheetWriter:
         self.made = {"Rows": 0, "Breakdown": 0, "Rejections": 0}
 
     def _piece(
-        self, rows: list[Row], breakdown: list[BreakdownRow], rejections: list[Rejection]
+        self, rows: list[Row], breakdown: Sequence[BreakdownRow], rejections: list[Rejection]
     ) -> ScoreSheet:
         meta = replace(_PLACEHOLDER, precision=self.precision)
         shape = self.shape
@@ -86,7 +86,7 @@ class SheetWriter:
             meta, shape.criteria, shape.groups, rows, breakdown, rejections, shape.participation
         )
 
-    def add(self, rows: list[Row], breakdown: list[BreakdownRow]) -> None:
+    def add(self, rows: list[Row], breakdown: Sequence[BreakdownRow]) -> None:
         """Append the next rows and breakdown lines, already in the sheet's final order."""
         self._append(self._piece(rows, breakdown, []), ("Rows", "Breakdown"))
 
