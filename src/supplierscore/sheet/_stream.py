@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import polars as pl
 from supplierscore.errors import OutputError, UsageError
 from supplierscore.inputs import Rejection
 from supplierscore.sheet._files import WRITE_ERRORS, publish, staging
+from supplierscore.sheet._frames import breakdown_frame, rejection_frame, row_frame
 from supplierscore.sheet._model import (
     _JSON_OPTIONS,
     BreakdownRow,
@@ -26,9 +26,10 @@ from supplierscore.sheet._model import (
     ScoreSheet,
     _json_bytes,
 )
-from supplierscore.sheet._parquet import _series
+from supplierscore.sheet._parquet import parquet_metadata
 from supplierscore.sheet._tables import (
     _TABLE_MAKERS,
+    TITLES,
     _beside,
     _csv_file,
     _LineFeedRecords,
@@ -76,6 +77,9 @@ class SheetWriter:
         self.parts: dict[str, list[Path]] = {"Rows": [], "Breakdown": [], "Rejections": []}
         self.counts = {"Rows": 0, "Breakdown": 0, "Rejections": 0}
         self.made = {"Rows": 0, "Breakdown": 0, "Rejections": 0}
+        self.sort_parquet = False
+        """Set when Parquet parts came out of tender order (chunks whose tender ids interleave): each
+        tender sits whole in one part, so a stable sort by tender id at close puts them in order."""
 
     def _piece(
         self, rows: list[Row], breakdown: Sequence[BreakdownRow], rejections: list[Rejection]
@@ -111,7 +115,7 @@ class SheetWriter:
                     source.readline()  # each piece repeats the header, which close writes once
                     shutil.copyfileobj(source, part)
             else:
-                self._add_parquet(title, _TABLE_MAKERS[title](piece))
+                self._add_parquet(title, _FRAME_MAKERS[title](piece))
             self.counts[title] += len(items)
 
     def _part(self, title: str) -> Path:
@@ -121,13 +125,17 @@ class SheetWriter:
             self.parts[title].append(part)
         return part
 
-    def _add_parquet(self, title: str, table: _Table) -> None:
+    def _add_parquet(self, title: str, frame: pl.DataFrame) -> None:
+        number = self.made[title] + 1
+        part = self.workdir / f"{title}-{number:06d}.parquet"
+        frame.write_parquet(part)
+        self.add_parquet_part(title, part)
+
+    def add_parquet_part(self, title: str, part: Path) -> None:
+        """Append a Parquet file of the table ``title`` made elsewhere (by a worker scoring a chunk, from
+        :func:`~supplierscore.sheet._frames.frames`); it becomes the writer's to delete."""
         parts = self.parts[title]
         number = self.made[title] = self.made[title] + 1
-        part = self.workdir / f"{title}-{number:06d}.parquet"
-        pl.DataFrame([_series(table, i, self.precision) for i in range(len(table.columns))]).write_parquet(
-            part
-        )
         parts.append(part)
         if len(parts) >= MAX_PARTS:
             joined = self.workdir / f"{title}-{number:06d}-joined.parquet"
@@ -150,7 +158,7 @@ class SheetWriter:
                     return publish([self._close_json(sheet, staged)], self.path)
                 made = [
                     self._close_table(sheet, title, table, staged)
-                    for title, table in zip(("Rows", "Breakdown", "Rejections"), _tables(sheet), strict=True)
+                    for title, table in zip(TITLES, _tables(sheet), strict=True)
                 ]
                 return publish(made, self.path)
         except WRITE_ERRORS as error:
@@ -174,7 +182,7 @@ class SheetWriter:
         return target
 
     def _close_table(self, sheet: ScoreSheet, title: str, empty: _Table, staged: Path) -> Path:
-        target = _beside(staged, empty)
+        target = _beside(staged, title)
         parts = self.parts[title]
         if self.format == ".csv":
             with target.open("wb") as out:
@@ -187,13 +195,23 @@ class SheetWriter:
                     with part.open("rb") as piece:
                         shutil.copyfileobj(piece, out)
             return target
-        metadata = {"supplierscore.metadata": json.dumps(sheet._metadata_dict(), ensure_ascii=False)}
+        metadata = parquet_metadata(sheet)
         if not parts:
-            columns = [_series(empty, i, self.precision) for i in range(len(empty.columns))]
-            pl.DataFrame(columns).write_parquet(target, metadata=metadata)
+            _FRAME_MAKERS[title](self._piece([], [], [])).write_parquet(target, metadata=metadata)
+        elif self.sort_parquet and title != "Rejections":
+            pl.scan_parquet(parts).sort("tender_id", maintain_order=True).sink_parquet(
+                target, metadata=metadata
+            )
         else:
             pl.scan_parquet(parts).sink_parquet(target, metadata=metadata)
         return target
+
+
+_FRAME_MAKERS: dict[str, Callable[[ScoreSheet], pl.DataFrame]] = {
+    "Rows": row_frame,
+    "Breakdown": breakdown_frame,
+    "Rejections": lambda sheet: rejection_frame(sheet.rejections),
+}
 
 
 def _json_items(piece: ScoreSheet, items: Sequence[Any], *, first: bool) -> bytes:

@@ -158,11 +158,15 @@ _TABLE_MAKERS: dict[str, Callable[[ScoreSheet], _Table]] = {
 }
 
 
-def _beside(path: Path, table: _Table) -> Path:
+TITLES = ("Rows", "Breakdown", "Rejections")
+"""The sheet's tables, in the order every tabular writer writes them."""
+
+
+def _beside(path: Path, title: str) -> Path:
     """Where a table goes: the rows at ``path`` itself, the others beside it (``out.breakdown.csv``)."""
-    if table.title == "Rows":
+    if title == "Rows":
         return path
-    return path.with_name(f"{path.stem}.{table.title.lower()}{path.suffix}")
+    return path.with_name(f"{path.stem}.{title.lower()}{path.suffix}")
 
 
 # --- CSV, and the text rules it shares with XLSX ------------------------------------------------------
@@ -200,7 +204,7 @@ def _text(value: Cell, kind: Kind) -> str:
 
 
 def _write_csv(sheet: ScoreSheet, path: Path) -> list[Path]:
-    return [_csv_file(table, _beside(path, table)) for table in _tables(sheet)]
+    return [_csv_file(table, _beside(path, table.title)) for table in _tables(sheet)]
 
 
 def _csv_file(table: _Table, path: Path) -> Path:

@@ -1,0 +1,136 @@
+"""The sheet's three tables as polars frames, built column by column: what the Parquet writers store.
+
+The tables have the columns of :mod:`supplierscore.sheet._tables` (one flattening for every format),
+but are built a column at a time rather than a record at a time, and figures go from the sheet's exact
+decimal strings to ``Decimal(38, precision)`` by polars' own parsing, never through float (building a
+polars Decimal from Python ``Decimal`` objects costs ten times as much). The breakdown is built from its
+distinct lines (:meth:`~supplierscore.sheet.Breakdown.columns`), gathered by number, so a million bids
+cost a few polars gathers rather than sixteen million Python records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from supplierscore.inputs import Rejection
+from supplierscore.sheet._breakdown import Breakdown
+from supplierscore.sheet._model import ParticipationRow, Row, ScoreSheet, _fixed
+from supplierscore.sheet._tables import _BREAKDOWN_COLUMNS, _REJECTION_COLUMNS, _ROW_COLUMNS, Kind
+
+TYPES: dict[Kind, Any] = {
+    "text": pl.String,
+    "int": pl.Int64,
+    "bool": pl.Boolean,
+    "list": pl.List(pl.String),
+}
+
+
+def decimals(name: str, values: Sequence[Decimal | None], precision: int) -> pl.Series:
+    """Figures as an exact ``Decimal(38, precision)`` column, parsed from the sheet's strings."""
+    texts = [None if value is None else _fixed(value, precision) for value in values]
+    return pl.Series(name, texts, dtype=pl.String).cast(pl.Decimal(38, precision))
+
+
+def _column(name: str, kind: Kind, values: Sequence[Any], precision: int) -> pl.Series:
+    if kind == "decimal":
+        return decimals(name, values, precision)
+    return pl.Series(name, values, dtype=TYPES[kind])
+
+
+def frames(sheet: ScoreSheet) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The Rows, Breakdown and Rejections tables of ``sheet``."""
+    return row_frame(sheet), breakdown_frame(sheet), rejection_frame(sheet.rejections)
+
+
+def row_frame(sheet: ScoreSheet) -> pl.DataFrame:
+    """The rows, one column per criterion, group and participation key the sheet lists."""
+    rows = sheet.rows
+    precision = sheet.metadata.precision
+    _check_names(rows, sheet.criteria, sheet.groups)
+    base: dict[str, list[Any]] = {
+        "tender_id": [r.tender_id for r in rows],
+        "tender_title": [r.tender_title for r in rows],
+        "rank": [r.rank for r in rows],
+        "bid_id": [r.bid_id for r in rows],
+        "supplier_id": [r.supplier_id for r in rows],
+        "supplier_name": [r.supplier_name for r in rows],
+        "price": [r.price for r in rows],
+        "currency": [r.currency for r in rows],
+        "eligible": [r.eligible for r in rows],
+        "reasons": [list(r.reasons) for r in rows],
+        "total": [r.total for r in rows],
+    }
+    columns = [_column(name, kind, base[name], precision) for name, kind in _ROW_COLUMNS]
+    columns += [
+        decimals(f"points.{name}", [r.points.get(name) for r in rows], precision) for name in sheet.criteria
+    ]
+    columns += [
+        decimals(f"group.{name}", [r.groups.get(name) for r in rows], precision) for name in sheet.groups
+    ]
+    columns += [
+        pl.Series(
+            f"participation.{name}",
+            [r.participation.get(name) if isinstance(r, ParticipationRow) else None for r in rows],
+            dtype=pl.String,
+        )
+        for name in sheet.participation
+    ]
+    return pl.DataFrame(columns)
+
+
+def _check_names(rows: Sequence[Row], criteria: tuple[str, ...], groups: tuple[str, ...]) -> None:
+    """A figure under a name the sheet does not list would have no column: refused, not dropped."""
+    known_criteria, known_groups = set(criteria), set(groups)
+    for row in rows:
+        if not (row.points.keys() <= known_criteria and row.groups.keys() <= known_groups):
+            extra = sorted((row.points.keys() - known_criteria) | (row.groups.keys() - known_groups))
+            raise ValueError(f"no column for {extra}: the sheet lists {list(criteria)} and {list(groups)}")
+
+
+def breakdown_frame(sheet: ScoreSheet) -> pl.DataFrame:
+    """The breakdown: each distinct line built once, then gathered for every row that shares it."""
+    precision = sheet.metadata.precision
+    view = sheet.breakdown if isinstance(sheet.breakdown, Breakdown) else Breakdown(sheet.breakdown)
+    tender_ids, bid_ids, lengths, distinct, line_numbers = view.columns()
+    names = [name for name, _ in _BREAKDOWN_COLUMNS]
+    if not distinct:
+        return pl.DataFrame([_column(name, kind, [], precision) for name, kind in _BREAKDOWN_COLUMNS])
+    owners = pl.DataFrame(
+        [pl.Series("tender_id", tender_ids, dtype=pl.String), pl.Series("bid_id", bid_ids, dtype=pl.String)]
+    )
+    owner_numbers = pl.select(
+        pl.int_range(0, len(lengths), dtype=pl.Int64).repeat_by(pl.Series(lengths)).explode()
+    ).to_series()
+    lines = pl.DataFrame(
+        [
+            pl.Series("criterion", [line[0] for line in distinct], dtype=pl.String),
+            pl.Series("input", [line[1] for line in distinct], dtype=pl.String),
+            pl.Series("fraction", [str(line[2]) for line in distinct], dtype=pl.String),
+            pl.Series("evidence", [line[3] for line in distinct], dtype=pl.String),
+            pl.Series("factor", [str(line[4]) for line in distinct], dtype=pl.String),
+            decimals("points", [line[5] for line in distinct], precision),
+            pl.Series("reason", [line[6] for line in distinct], dtype=pl.String),
+        ]
+    )
+    table = pl.concat(
+        [owners[owner_numbers], lines[pl.Series(line_numbers, dtype=pl.Int64)]], how="horizontal"
+    )
+    return table.select(names)
+
+
+def rejection_frame(rejections: Sequence[Rejection]) -> pl.DataFrame:
+    """The rejections, in reading order."""
+    values: dict[str, list[Any]] = {
+        "source": [r.source for r in rejections],
+        "line": [r.line for r in rejections],
+        "index": [r.index for r in rejections],
+        "tender_id": [r.tender_id for r in rejections],
+        "bid_id": [r.bid_id for r in rejections],
+        "path": [r.path for r in rejections],
+        "reason": [r.reason for r in rejections],
+    }
+    return pl.DataFrame([_column(name, kind, values[name], 0) for name, kind in _REJECTION_COLUMNS])
