@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import heapq
+import multiprocessing
 import os
 import pickle
 import tempfile
@@ -46,12 +47,15 @@ from supplierscore.inputs import (
 from supplierscore.sheet import (
     STREAMABLE,
     WRITE_ERRORS,
+    Breakdown,
     BreakdownRow,
     Counts,
     Metadata,
     Row,
     SheetWriter,
     check_output,
+    sheet_shape,
+    write_parquet_piece,
 )
 
 DEFAULT_CHUNK_LINES = 1000
@@ -104,12 +108,21 @@ def score_stream(
                 participation=participation_keys(ruleset),
             )
             plan = plan_reading(inputs, chunk_lines=chunk_lines, spill=workdir)
-            tasks = [(number, chunk, plan.duplicates, workdir) for number, chunk in enumerate(plan.chunks)]
+            pieces = target.suffix.lower() == ".parquet"  # workers write Parquet parts themselves
+            tasks = [
+                (number, chunk, plan.duplicates, workdir, pieces) for number, chunk in enumerate(plan.chunks)
+            ]
             runs: list[Path] = []
+            last_tender = ""
             files: dict[str, FileSummary] = {}
             totals = Counts(0, 0, 0, 0)
             warnings: list[str] = []
             for number, done in enumerate(_run(tasks, ruleset, _worker_count(workers, len(tasks))), start=1):
+                if done.parts:
+                    writer.sort_parquet |= done.tenders[0] <= last_tender
+                    last_tender = max(last_tender, done.tenders[1])
+                    for title, part in done.parts.items():
+                        writer.add_parquet_part(title, part)
                 if done.run is not None:
                     runs.append(done.run)
                 if len(runs) >= MAX_RUNS:
@@ -147,16 +160,19 @@ def _worker_count(asked: int | None, tasks: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _ChunkDone:
-    """What scoring one chunk left: its run file (None when it held no tender), rejections, counts."""
+    """What scoring one chunk left: its run file (None when it held no tender) or its Parquet parts with
+    its first and last tender ids, its rejections and counts."""
 
     run: Path | None
     rejections: list[Rejection]
     counts: Counts
     files: list[FileSummary]
     warnings: list[str]
+    parts: dict[str, Path]
+    tenders: tuple[str, str]
 
 
-_Task = tuple[int, Chunk, frozenset[str], Path]
+_Task = tuple[int, Chunk, frozenset[str], Path, bool]
 _WORKER_RULESET: list[rs.Ruleset] = []
 
 
@@ -167,7 +183,12 @@ def _run(tasks: list[_Task], ruleset: rs.Ruleset, workers: int) -> Iterator[_Chu
         for task in tasks:
             yield _score_chunk(task, ruleset)
         return
-    with ProcessPoolExecutor(workers, initializer=_load_ruleset, initargs=(ruleset.canonical_json,)) as pool:
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=_worker_context(),
+        initializer=_load_ruleset,
+        initargs=(ruleset.canonical_json,),
+    ) as pool:
         pending: deque[Future[_ChunkDone]] = deque()
         for task in tasks:  # a few chunks ahead at most, so that few run files wait to be merged
             pending.append(pool.submit(_score_in_worker, task))
@@ -175,6 +196,15 @@ def _run(tasks: list[_Task], ruleset: rs.Ruleset, workers: int) -> Iterator[_Chu
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Workers come from a fork server, not forked from this process: polars runs a thread pool, and a
+    process forked from one that has used it can deadlock inside polars (workers write Parquet parts).
+    The server starts once per process, with the engine imported, so each pool starts fast."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["supplierscore.engine"])
+    return context
 
 
 def _load_ruleset(canonical: bytes) -> None:
@@ -186,15 +216,30 @@ def _score_in_worker(task: _Task) -> _ChunkDone:
 
 
 def _score_chunk(task: _Task, ruleset: rs.Ruleset) -> _ChunkDone:
-    number, chunk, duplicates, workdir = task
+    number, chunk, duplicates, workdir, pieces = task
     with paused_gc():
         batch = read_chunk(chunk, duplicates)
         results = [(t.id, *score_tender(t, ruleset)) for t in sorted(batch.tenders, key=lambda t: t.id)]
-    run = _save_run(workdir / f"run-{number:06d}.pickle", results) if results else None
-    scored = sum(1 for _, rows, _ in results for row in rows if row.eligible)
-    ineligible = sum(len(rows) for _, rows, _ in results) - scored
-    counts = Counts(batch.read, scored, ineligible, batch.rejected)
-    return _ChunkDone(run, batch.rejections, counts, batch.files, batch.warnings)
+        scored = sum(1 for _, rows, _ in results for row in rows if row.eligible)
+        ineligible = sum(len(rows) for _, rows, _ in results) - scored
+        counts = Counts(batch.read, scored, ineligible, batch.rejected)
+        run, parts, tenders = None, {}, ("", "")
+        if results and pieces:
+            rows = [row for _, tender_rows, _ in results for row in tender_rows]
+            breakdown = Breakdown()
+            for _, _, tender_breakdown in results:
+                breakdown.extend(tender_breakdown)
+            shape = sheet_shape(
+                tuple(c.id for c in ruleset.criteria),
+                tuple(ruleset.groups),
+                ruleset.precision,
+                participation_keys(ruleset),
+            )
+            parts = write_parquet_piece(rows, breakdown, shape, workdir, f"{number:06d}")
+            tenders = (results[0][0], results[-1][0])
+        elif results:
+            run = _save_run(workdir / f"run-{number:06d}.pickle", results)
+    return _ChunkDone(run, batch.rejections, counts, batch.files, batch.warnings, parts, tenders)
 
 
 def _add(a: Counts, b: Counts) -> Counts:

@@ -44,7 +44,7 @@ from supplierscore.sheet._model import (
     ScoreSheet,
 )
 from supplierscore.sheet._read import load_sheet, parse_sheet
-from supplierscore.sheet._stream import STREAMABLE, SheetWriter
+from supplierscore.sheet._stream import STREAMABLE, SheetWriter, sheet_shape, write_parquet_piece
 from supplierscore.sheet._tables import neutralise
 from supplierscore.sheet._writers import WRITERS, write_rejections
 
@@ -67,5 +67,7 @@ __all__ = [
     "load_sheet",
     "neutralise",
     "parse_sheet",
+    "sheet_shape",
+    "write_parquet_piece",
     "write_rejections",
 ]

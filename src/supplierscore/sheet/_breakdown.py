@@ -12,11 +12,12 @@ without building any (:meth:`Breakdown.columns`).
 from __future__ import annotations
 
 import bisect
+import itertools
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from itertools import accumulate
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
 from supplierscore.sheet._model import BreakdownRow, Exact
 
@@ -25,6 +26,22 @@ Line = tuple[str, str | None, Exact, str, Exact, Decimal, str]
 reason (the order of :class:`BreakdownRow` 's fields after ``bid_id``)."""
 
 LINE_FIELDS = ("criterion", "input", "fraction", "evidence", "factor", "points", "reason")
+
+
+class BreakdownColumns(NamedTuple):
+    """A breakdown as columns (:meth:`Breakdown.columns`)."""
+
+    tender_ids: list[str]
+    """Per bid, in order."""
+    bid_ids: list[str]
+    lengths: array[int]
+    """Per bid, how many breakdown rows it has."""
+    distinct: list[Line]
+    """Every distinct line, in order of first use."""
+    distinct_numbers: array[int]
+    """The number naming each distinct line: increasing, not consecutive."""
+    line_numbers: array[int]
+    """Per breakdown row, the number naming its line."""
 
 
 class Breakdown(Sequence[BreakdownRow]):
@@ -116,30 +133,28 @@ class Breakdown(Sequence[BreakdownRow]):
         """Pickled as its bids' entries, each distinct line once (pickle shares repeated objects)."""
         return (_rebuild, (self._bids, self._size))
 
-    def columns(self) -> tuple[list[str], list[str], array[int], list[Line], array[int]]:
-        """The columns the writers need, without building a row: per bid its tender id, bid id and number
-        of lines; the distinct lines; and for every breakdown row, in order, the number of its line.
+    def columns(self) -> BreakdownColumns:
+        """The columns the writers need, without building a row (see :class:`BreakdownColumns`); a
+        writer maps each row's line number to a place among the distinct lines by a binary search.
 
-        The loops over lines run in C (``map``), as they are the bulk of a large run.
+        Lines are told apart by identity (every line is alive in ``self`` meanwhile), and the loops over
+        lines run in C (``map``, ``dict.update``): they are the bulk of a large run.
         """
         tender_ids = [tender_id for tender_id, _, _ in self._bids]
         bid_ids = [bid_id for _, bid_id, _ in self._bids]
         lengths = array("q", [len(lines) for _, _, lines in self._bids])
-        distinct: list[Line] = []
-        numbers: dict[int, int] = {}  # id(line) → its number; every line is alive in self meanwhile
+        numbers: dict[int, int] = {}
+        by_identity: dict[int, Line] = {}
+        counter = itertools.count()
         line_numbers: array[int] = array("q")
         for _, _, lines in self._bids:
-            before = len(line_numbers)
-            try:
-                line_numbers.extend(map(numbers.__getitem__, map(id, lines)))
-            except KeyError:
-                del line_numbers[before:]  # extend kept the numbers found before the miss
-                for line in lines:
-                    if id(line) not in numbers:
-                        numbers[id(line)] = len(distinct)
-                        distinct.append(line)
-                line_numbers.extend(map(numbers.__getitem__, map(id, lines)))
-        return tender_ids, bid_ids, lengths, distinct, line_numbers
+            identities = list(map(id, lines))
+            line_numbers.extend(map(numbers.setdefault, identities, counter))
+            by_identity.update(zip(identities, lines, strict=True))
+        distinct = [by_identity[key] for key in numbers]
+        return BreakdownColumns(
+            tender_ids, bid_ids, lengths, distinct, array("q", numbers.values()), line_numbers
+        )
 
 
 def _rebuild(bids: list[tuple[str, str, tuple[Line, ...]]], size: int) -> Breakdown:

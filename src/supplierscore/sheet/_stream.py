@@ -72,7 +72,7 @@ class SheetWriter:
             )
         self.path, self.workdir = path, workdir
         self.format = path.suffix.lower()
-        self.shape = ScoreSheet(_PLACEHOLDER, criteria, groups, participation=participation)
+        self.shape = sheet_shape(criteria, groups, precision, participation)
         self.precision = precision
         self.parts: dict[str, list[Path]] = {"Rows": [], "Breakdown": [], "Rejections": []}
         self.counts = {"Rows": 0, "Breakdown": 0, "Rejections": 0}
@@ -84,11 +84,7 @@ class SheetWriter:
     def _piece(
         self, rows: list[Row], breakdown: Sequence[BreakdownRow], rejections: list[Rejection]
     ) -> ScoreSheet:
-        meta = replace(_PLACEHOLDER, precision=self.precision)
-        shape = self.shape
-        return ScoreSheet(
-            meta, shape.criteria, shape.groups, rows, breakdown, rejections, shape.participation
-        )
+        return replace(self.shape, rows=rows, breakdown=breakdown, rejections=rejections)
 
     def add(self, rows: list[Row], breakdown: Sequence[BreakdownRow]) -> None:
         """Append the next rows and breakdown lines, already in the sheet's final order."""
@@ -205,6 +201,28 @@ class SheetWriter:
         else:
             pl.scan_parquet(parts).sink_parquet(target, metadata=metadata)
         return target
+
+
+def write_parquet_piece(
+    rows: list[Row], breakdown: Sequence[BreakdownRow], shape: ScoreSheet, folder: Path, name: str
+) -> dict[str, Path]:
+    """Write rows and breakdown, in final order, as one Parquet part of each table for a
+    :class:`SheetWriter` of the sheet ``shape`` (its criteria, groups, participation keys and precision):
+    what a process scoring a chunk makes, so that no row passes through the process that writes."""
+    piece = replace(shape, rows=rows, breakdown=breakdown, rejections=[])
+    parts = {}
+    for title in ("Rows", "Breakdown"):
+        parts[title] = folder / f"{title}-{name}.parquet"
+        _FRAME_MAKERS[title](piece).write_parquet(parts[title])
+    return parts
+
+
+def sheet_shape(
+    criteria: tuple[str, ...], groups: tuple[str, ...], precision: int, participation: tuple[str, ...] = ()
+) -> ScoreSheet:
+    """An empty sheet that says which columns the tables have: what pieces of a sheet are made from."""
+    meta = replace(_PLACEHOLDER, precision=precision)
+    return ScoreSheet(meta, criteria, groups, participation=participation)
 
 
 _FRAME_MAKERS: dict[str, Callable[[ScoreSheet], pl.DataFrame]] = {
