@@ -4,7 +4,7 @@
 generates (or reuses) seeded batches with ``benchmarks/generate.py`` (tenders of 2–60 bids, the
 examples' profile mix, about 2 % invalid bids) in ``benchmarks/out/``, measures each figure in a
 process of its own, watched (wall and CPU seconds; peak RSS of the whole process tree, workers
-included, sampled every 0.1 s; a run whose tree passes ``--rss-cap-gib`` is stopped and its figures
+included, sampled every 0.2 s; a run whose tree passes ``--rss-cap-gib`` is stopped and its figures
 become bounds), and prints the table of ``benchmarks/targets.py``. The rows, exactly:
 
 1. **End to end**: ``python -m supplierscore score FILE --out x.parquet`` (default ruleset and
@@ -566,14 +566,29 @@ def _figures(
         f.why["big_seconds"] = f.why["big_rss_gib"] = big.note
     if startup is None:
         f.why["startup_after"] = f.why["unused_imports"] = "skipped (--no-startup)"
-        return f
-    timings = startup["timings"]
-    f.startup_after = {name: t["median_s"] for name, t in timings["after"].items()}
-    if "before" in timings:
-        f.startup_before = {name: t["median_s"] for name, t in timings["before"].items()}
-    f.why["startup_before"] = startup.get("before_error", "pass --startup-before REF (a git ref)")
-    f.unused_imports = {name: c["forbidden_loaded"] for name, c in startup["imports"]["after"].items()}
+    else:
+        _startup_figures(f, startup)
+    f.why = {name: why for name, why in f.why.items() if getattr(f, name) is None}  # only the missing
     return f
+
+
+def _startup_figures(f: targets.Figures, startup: dict[str, Any]) -> None:
+    """Row 6's figures; a command that failed (an exit code other than 0) makes its timings unusable."""
+    timings = startup["timings"]
+    failed = {
+        f"{tree}: {name} exited {t['exit_code']}"
+        for tree, per_command in timings.items()
+        for name, t in per_command.items()
+        if t["exit_code"] != 0
+    }
+    f.why["startup_after"] = f.why["startup_before"] = "; ".join(sorted(failed))
+    if not any(reason.startswith("after") for reason in failed):
+        f.startup_after = {name: t["median_s"] for name, t in timings["after"].items()}
+    if "before" in timings and not failed:
+        f.startup_before = {name: t["median_s"] for name, t in timings["before"].items()}
+    if not f.why["startup_before"]:
+        f.why["startup_before"] = startup.get("before_error", "pass --startup-before REF (a git ref)")
+    f.unused_imports = {name: c["forbidden_loaded"] for name, c in startup["imports"]["after"].items()}
 
 
 def main_run(args: argparse.Namespace) -> int:
@@ -771,7 +786,7 @@ def _render(
     lines += [_row_text(memory), "", "whole processes and baselines, same file, same run", header]
     lines += [_row_text(figure) for figure in whole]
     lines += [
-        "  peak MiB: of the whole process tree (summed RSS, sampled every 0.1 s: pages forked workers",
+        "  peak MiB: of the whole process tree (summed RSS, sampled every 0.2 s: pages forked workers",
         "    share count once per process) or the process's own VmHWM, whichever is larger; PSS: the",
         "    tree's summed proportional set size at its sampled peak (shared pages counted once), not judged",
         "  CPU s: of the process and its worker processes; wall and CPU differ under load or in parallel",
