@@ -156,12 +156,14 @@ def run_watched(
     cap_bytes: int,
     *,
     stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
     ok_codes: tuple[int, ...] = (0,),
 ) -> Watched:
     """Run ``command`` and wait, sampling its tree's RSS every 0.2 s and killing the tree above the cap.
 
     With ``stdout`` None the process's standard output is read as JSON events (one object a line);
-    otherwise it goes to ``stdout`` (a file), untouched. Standard error passes through. CPU seconds
+    otherwise it goes to ``stdout`` (a file), untouched. Standard error goes to ``stderr`` (a file: then
+    the CLI, not on a terminal, draws no progress bar) or passes through. CPU seconds
     come from ``RUSAGE_CHILDREN`` (this process runs one measured child at a time; a child's reaped
     workers count in it). An exit code outside ``ok_codes`` stops the benchmark.
     """
@@ -170,7 +172,11 @@ def run_watched(
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE if stdout is None else stdout, text=True, env=child_env()
+        command,
+        stdout=subprocess.PIPE if stdout is None else stdout,
+        stderr=stderr,
+        text=True,
+        env=child_env(),
     )
     stop = threading.Event()
 
@@ -212,7 +218,10 @@ def run_watched(
     if result.killed:
         log(f"{mode}: stopped by the watchdog: {result.killed}")
     elif result.returncode not in ok_codes:
-        raise SystemExit(f"benchmark process {mode!r} failed with exit code {result.returncode}: {command}")
+        where = f" (its output: {stdout.name})" if stdout is not None and hasattr(stdout, "name") else ""
+        raise SystemExit(
+            f"benchmark process {mode!r} failed with exit code {result.returncode}{where}: {command}"
+        )
     else:
         log(
             f"{mode}: {result.seconds:.2f} s, peak {result.peak_mib:,.0f} MiB RSS, "

@@ -365,12 +365,13 @@ def _chunk_lines() -> int:
 
 def run_cli(mode: str, path: Path, out: Path, cap: int, *, stream: bool = False) -> Watched:
     """``python -m supplierscore score FILE --out OUT`` as a whole process (``--chunk-lines`` forced with
-    ``stream``); its messages go to OUT.log. Exit code 1 means "some bids rejected", as the batch has."""
+    ``stream``); its messages (standard output and error) go to OUT.log. Exit code 1 means "some bids
+    rejected", as the batch has."""
     command = [sys.executable, "-m", "supplierscore", "score", str(path), "--out", str(out)]
     if stream:
         command += ["--chunk-lines", str(_chunk_lines())]
     with out.with_suffix(".log").open("w", encoding="utf-8") as messages:
-        return processes.run_watched(mode, command, cap, stdout=messages, ok_codes=(0, 1))
+        return processes.run_watched(mode, command, cap, stdout=messages, stderr=messages, ok_codes=(0, 1))
 
 
 @dataclass
@@ -610,9 +611,8 @@ def main_run(args: argparse.Namespace) -> int:
     runs["cli"] = run_cli("cli", path, work / "cli.parquet", cap)
     cli = _process_figure("supplierscore score → Parquet (whole process)", runs["cli"], n)
     with (work / "naive.csv").open("w", encoding="utf-8") as naive_out:
-        runs["naive"] = processes.run_watched(
-            "naive", [sys.executable, str(HERE / "naive_decimal.py"), str(path)], cap, stdout=naive_out
-        )
+        command = [sys.executable, str(HERE / "naive_decimal.py"), str(path)]
+        runs["naive"] = processes.run_watched("naive", command, cap, stdout=naive_out, stderr=sys.stderr)
     naive = _process_figure("naive_decimal.py (whole process)", runs["naive"], n)
     compare = None
     if not (cli.partial or naive.partial):

@@ -271,7 +271,7 @@ def _startup(f: Figures) -> Row:
         loaded = {command: names for command, names in f.unused_imports.items() if names}
         imports = MISSED if loaded else MET
         parts += [f"{command} loads {', '.join(names)}" for command, names in loaded.items()]
-    return Row("6", name, "; ".join(parts), must, measured, target, imports)
+    return Row("6", name, "; ".join(dict.fromkeys(parts)), must, measured, target, imports)
 
 
 def forbidden_loaded(modules: list[str], forbidden: tuple[str, ...]) -> list[str]:
