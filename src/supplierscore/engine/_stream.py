@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from supplierscore import ruleset as rs
+from supplierscore.engine import DEFAULT_CHUNK_LINES  # defined there: `score --help` shows it
 from supplierscore.engine._participation import participation_keys
 from supplierscore.engine._run import metadata_for
 from supplierscore.engine._tender import score_tender
@@ -53,9 +54,6 @@ from supplierscore.sheet import (
     SheetWriter,
     check_output,
 )
-
-DEFAULT_CHUNK_LINES = 1000
-"""Lines (tenders) read and scored at a time: about 30,000 bids, a few hundred MiB at most."""
 
 
 @dataclass(frozen=True, slots=True)
