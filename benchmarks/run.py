@@ -1,36 +1,48 @@
-"""supplierscore's performance benchmarks: every stage of a run, its baselines and targets, in one command.
+"""supplierscore's performance benchmarks: issue 17's target table, every row MET, MISSED or UNKNOWN.
 
-``python benchmarks/run.py --bids 1000000`` generates (or reuses) a seeded batch with
-``benchmarks/generate.py`` (tenders of 2–60 bids, the examples' profile mix, about 2 % invalid bids) in
-``benchmarks/out/``, then measures, each in a FRESH subprocess so that its peak RSS is its own:
+``python benchmarks/run.py --bids 1000000 --scaling --stream-point 10000000 --startup-before REF``
+generates (or reuses) seeded batches with ``benchmarks/generate.py`` (tenders of 2–60 bids, the
+examples' profile mix, about 2 % invalid bids) in ``benchmarks/out/``, measures each figure in a
+process of its own, watched (wall and CPU seconds; peak RSS of the whole process tree, workers
+included, sampled every 0.2 s; a run whose tree passes ``--rss-cap-gib`` is stopped and its figures
+become bounds), and prints the table of ``benchmarks/targets.py``. The rows, exactly:
 
-- **pipeline**: ``read_bids`` → ``score`` → ``ScoreSheet.write(.parquet)`` → ``ScoreSheet.write(.json)``,
-  each stage timed (wall and CPU seconds) with the process's peak RSS after it. ``read_bids`` is split
-  into *read + parse* and *validate* inside the same run by timing the reader's parsing functions
-  (``bids.plan_reading``, the first pass that reads, hashes and orjson-parses every line for tender ids, and
-  ``bids._parse_line``, the Decimal-exact parse of each line); *validate* is the rest of ``read_bids``
-  (schema validation with formats on, cross-field rules, rejections). There is no "build frame" stage:
-  validated bids go straight to the exact integer-ratio scorer. *End to end* is read + score + Parquet
-  of this process, its peak RSS taken before the JSON stage starts;
-- **streamed**: ``stream.score_stream(file, ruleset, .parquet)``, the constant-memory run, end to end;
-- **baselines** on the same file: the *parse floor* (``orjson.loads`` of every line, each result
-  dropped),
-  *bare* ``jsonschema_rs`` ``is_valid`` with formats on for every bid (parsing untimed), the
-  *naive* per-bid ``decimal`` script (``benchmarks/naive_decimal.py``), and ``bids.parse_json`` of every
-  line as a cross-check of the parse split;
-- **embedding latency**: one 50-bid tender through ``read_documents`` + ``score`` (validate, score,
-  rank, sheet object), 1,000 calls after 50 warm-up calls, the ruleset loaded and compiled once;
-- with ``--scaling``: end to end, in memory and streamed, at 10k, 100k and 1M bids (10M with
-  ``--scaling-max 10000000``; a size projected to pass the RSS cap is skipped and says so).
+1. **End to end**: ``python -m supplierscore score FILE --out x.parquet`` (default ruleset and
+   options: the CLI streams inputs over 64 MiB, one worker per core) as a whole process, start-up
+   included, against ``python benchmarks/naive_decimal.py FILE`` as a whole process in the same run.
+   The naive script's total and rank must equal the engine's (read from the Parquet the CLI wrote)
+   for every eligible bid, else the ratio is refused. Must: faster; target: ≥ 2.5× faster. Stretch:
+   the CLI's seconds ≤ 3× the *parse floor* (``orjson.loads`` of every line, in one process, each
+   document dropped).
+2. **Embedding latency**: one 50-bid tender through ``score(read_documents([doc]), ruleset)``,
+   ``--calls`` calls after ``--warmup`` warm-up calls, ruleset loaded once; p50 and p99.
+3. **Peak RSS** at ``--bids``: *in memory* is the pipeline process (``read_bids`` → ``score`` →
+   Parquet, one process; its peak before its JSON stage); *streamed* is row 1's process tree when
+   the input is over 64 MiB (the CLI streamed), otherwise a second CLI run with ``--chunk-lines``
+   forced (the table says which).
+4. **Large streamed point** (``--stream-point N``, or the 10 M point of ``--scaling --scaling-max
+   10000000``): the same CLI command with ``--chunk-lines`` forced (identical to the default for inputs
+   over 64 MiB), against row 3's streamed run: peak RSS within ± 20 % and *linear time*, defined as
+   seconds per bid within ± 20 % of the smaller run's.
+5. **Read + validate**: ``read_bids`` (the pipeline's first stage: read, exact parse, schema and
+   cross-field validation, rejections) against the sum of the parse floor and *bare*
+   ``jsonschema_rs`` ``is_valid`` (formats on) of every bid (calls only, on orjson-parsed bids).
+6. **Start-up**: ``python -m supplierscore --help`` and ``… score examples/tenders.ndjson --out
+   TMP.json``, whole processes, median of ``--startup-runs``. Must: measured before and after
+   (``--startup-before REF`` extracts ``src/`` of a git ref with ``git archive`` into a temporary
+   folder and times it with ``PYTHONPATH`` set to it, interleaved with this tree). Target: no command
+   imports what it does not use, from ``-X importtime`` of the same commands: ``--help`` loads none of
+   polars, jsonschema_rs, ocdsmerge, pycountry, python_calamine, fastapi, uvicorn, cryptography,
+   babel; the JSON score none of ocdsmerge, pycountry, python_calamine, fastapi, cryptography, babel.
 
-The naive script's totals and ranks are compared with the engine's for every eligible bid of the batch;
-the speed ratio against it is printed only when all agree. Every target is printed MET or MISSED with its
-figure. A watchdog stops any subprocess whose RSS passes ``--rss-cap-gib`` (the machine is shared):
-the stages it finished are kept, and the ratios become bounds. The report is written as JSON to
-``benchmarks/out/report-<bids>.json``. Figures are measurements, never assertions: the exit code is 0
-unless something broke (or the naive script disagrees with the engine).
-
-``--profile`` adds a cProfile of the slowest pipeline stage (top functions by own time).
+Also printed, not judged: the pipeline's stages (``read_bids``, ``score``, Parquet, JSON; wall and CPU
+seconds, peak RSS), the baselines, and with ``--scaling`` both paths at 10k, 100k and 1M bids (10M with
+``--scaling-max 10000000``; an in-memory size projected over the RSS cap is skipped and says so).
+``--profile`` adds a cProfile of the slowest pipeline stage; ``--markdown`` prints the table ready for
+the README's Performance section. The report, with the machine (cores, RAM, CPU model, load average at
+start and end), versions and commit, goes to ``benchmarks/out/report-<bids>.json``. Figures are
+measurements, never assertions: the exit code is 0 unless something broke or the naive script
+disagrees with the engine.
 """
 
 from __future__ import annotations
@@ -41,17 +53,14 @@ import hashlib
 import json
 import math
 import os
-import platform
 import resource
-import signal
 import statistics
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +71,13 @@ sys.path.insert(0, str(HERE))
 if (ROOT / "src" / "supplierscore").is_dir() and str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))  # run from a checkout without `pip install -e .`
 
-GIB = 1024**3
-MIB = 1024**2
-TARGET_BIDS = 1_000_000
-NO_FRAME = "n/a (no frame: bids are scored from validated values)"
+import processes  # noqa: E402  (benchmarks/, put on the path above)
+import targets  # noqa: E402
+from processes import GIB, MIB, Watched, log  # noqa: E402
 
-Event = dict[str, Any]
+TARGET_BIDS = 1_000_000
+BIG_BIDS = 10_000_000
+STREAM_MIN_BYTES = 64 * MIB  # the CLI's default: stream inputs over this size (cli._common)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -77,7 +87,7 @@ Event = dict[str, Any]
 
 def _peak_mib() -> float:
     """This process's own peak RSS: VmHWM, which starts afresh at exec (``ru_maxrss`` on Linux keeps the
-    peak of the process that forked us, here the parent with its comparison tables)."""
+    peak of the process that forked us)."""
     with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as status:
         for line in status:
             if line.startswith("VmHWM:"):
@@ -87,7 +97,7 @@ def _peak_mib() -> float:
 
 def _cpu() -> float:
     """CPU seconds of this process (all threads) and of its finished children (worker processes)."""
-    children = os.times()  # in clock ticks (1/100 s): fine for workers, too coarse for ourselves
+    children = os.times()
     return time.process_time() + children.children_user + children.children_system
 
 
@@ -97,8 +107,8 @@ def _emit(event: str, **fields: Any) -> None:
 
 @contextlib.contextmanager
 def _timed(event: str, **fields: Any) -> Iterator[dict[str, Any]]:
-    """Time the block (wall and CPU seconds of the whole process, all threads) and emit it with the
-    process's peak RSS so far; the block may add fields to the yielded dict."""
+    """Time the block (wall and CPU seconds) and emit it with the process's peak RSS so far; the block
+    may add fields to the yielded dict."""
     extra: dict[str, Any] = {}
     wall, cpu = time.perf_counter(), _cpu()
     yield extra
@@ -126,15 +136,6 @@ def child_floor(path: Path) -> None:
         extra["bids"] = sum(len(orjson.loads(line)["bids"]) for line in _lines(path))
 
 
-def child_parse(path: Path) -> None:
-    """``bids.parse_json`` of every line (Decimal numbers, duplicate-key check), documents dropped as in
-    the floor."""
-    from supplierscore.inputs import parse_json
-
-    with _timed("parse_json") as extra:
-        extra["bids"] = sum(len(parse_json(line)["bids"]) for line in _lines(path))
-
-
 def child_bare(path: Path) -> None:
     """Bare ``jsonschema_rs`` ``is_valid`` (formats on) on every bid; only the calls are timed."""
     import jsonschema_rs
@@ -148,81 +149,18 @@ def child_bare(path: Path) -> None:
         extra["valid"] = sum(1 for bid in bids if validator.is_valid(bid))
 
 
-def child_naive(path: Path, check: Path) -> None:
-    """The naive script on the file, timed; its totals and ranks then go to ``check`` (untimed)."""
-    from naive_decimal import naive_scores
-
-    with _timed("naive") as extra:
-        scores = naive_scores(path)
-        extra["eligible"] = len(scores)
-    with check.open("w", encoding="utf-8") as out:
-        for (tender_id, bid_id), (total, rank) in scores.items():
-            out.write(f"{tender_id}\t{bid_id}\t{total}\t{rank}\n")
-
-
-class _SplitTimer:
-    """Wall and CPU seconds spent inside some functions of a module, counting only the outermost call
-    (``plan_reading`` may call ``_parse_line`` for a line orjson refuses)."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.cpu = 0.0
-        self.depth = 0
-        self.wrapped: list[str] = []
-
-    def wrap(self, module: Any, name: str) -> None:
-        original = getattr(module, name, None)
-        if original is None:
-            return
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            if self.depth:
-                return original(*args, **kwargs)
-            self.depth += 1
-            wall, cpu = time.perf_counter(), time.process_time()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self.seconds += time.perf_counter() - wall
-                self.cpu += time.process_time() - cpu
-                self.depth -= 1
-
-        setattr(module, name, timed)
-        self.wrapped.append(name)
-
-
-def child_pipeline(path: Path, work: Path, check: Path) -> None:
-    """read_bids → score → (check file, untimed) → Parquet → JSON, one event per stage."""
+def child_pipeline(path: Path, work: Path) -> None:
+    """read_bids → score → Parquet → JSON in one process, one event per stage."""
     from supplierscore import default_ruleset_path, load_ruleset, read_bids, score
-    from supplierscore import inputs as bids_module
 
     ruleset = load_ruleset(default_ruleset_path())
-    split = _SplitTimer()
-    for name in ("plan_reading", "_parse_line"):
-        split.wrap(bids_module, name)
     _emit("start", peak_mib=_peak_mib())
     with _timed("read_bids") as extra:
         batch = read_bids([path])
-    extra.update(read=batch.read, valid=batch.valid, rejected=batch.rejected)
-    _emit(
-        "split",
-        parse_seconds=split.seconds,
-        parse_cpu=split.cpu,
-        wrapped=split.wrapped,
-        read=batch.read,
-        valid=batch.valid,
-        rejected=batch.rejected,
-        tenders=len(batch.tenders),
-        reconciles=batch.reconciles,
-    )
+        extra.update(read=batch.read, valid=batch.valid, rejected=batch.rejected, tenders=len(batch.tenders))
     with _timed("score") as extra:
         sheet = score(batch, ruleset)
         extra["rows"] = len(sheet.rows)
-        extra["breakdown"] = len(sheet.breakdown)
-    with check.open("w", encoding="utf-8") as out:
-        for row in sheet.rows:
-            if row.eligible:
-                out.write(f"{row.tender_id}\t{row.bid_id}\t{sheet.decimal(row.total or 0)}\t{row.rank}\n")
     with _timed("parquet") as extra:
         written = sheet.write(work / "sheet.parquet")
         extra["bytes"] = sum(p.stat().st_size for p in written)
@@ -232,7 +170,7 @@ def child_pipeline(path: Path, work: Path, check: Path) -> None:
 
 
 def child_e2e(path: Path, work: Path) -> None:
-    """End to end alone: read_bids + score + write Parquet, nothing else in the process."""
+    """In memory, alone: read_bids + score + write Parquet, nothing else in the process."""
     from supplierscore import default_ruleset_path, load_ruleset, read_bids, score
 
     ruleset = load_ruleset(default_ruleset_path())
@@ -242,19 +180,41 @@ def child_e2e(path: Path, work: Path) -> None:
         extra["read"] = batch.read
 
 
-def child_stream(path: Path, work: Path) -> None:
-    """The streamed run (constant memory): ``score_stream(file, ruleset, .parquet)``."""
-    from supplierscore import default_ruleset_path, load_ruleset
+def child_compare(naive_csv: Path, parquet: Path) -> None:
+    """Every eligible bid's total and rank: the CLI's Parquet sheet against the naive script's lines
+    (``tender_id,rank,bid_id,total``; the generated ids hold no comma). Totals compare as decimals."""
+    import polars as pl
 
-    try:
-        from supplierscore.engine import score_stream
-    except ImportError:
-        _emit("unavailable", reason="supplierscore.engine.score_stream not found")
-        return
-    ruleset = load_ruleset(default_ruleset_path())
-    with _timed("stream") as extra:
-        outcome = score_stream([path], ruleset, work / "stream.parquet")
-        extra["read"] = outcome.metadata.counts.read
+    engine: dict[tuple[str, str], tuple[Decimal, int]] = {}
+    table = pl.read_parquet(parquet, columns=["tender_id", "bid_id", "eligible", "total", "rank"])
+    for tender_id, bid_id, eligible, total, rank in table.iter_rows():
+        if eligible:
+            engine[(tender_id, bid_id)] = (Decimal(total), rank)
+    del table
+    naive: dict[tuple[str, str], tuple[Decimal, int]] = {}
+    with naive_csv.open(encoding="utf-8") as lines:
+        next(lines)  # the header
+        for line in lines:
+            tender_id, rank, rest = line.rstrip("\n").split(",", 2)
+            bid_id, total = rest.rsplit(",", 1)
+            naive[(tender_id, bid_id)] = (Decimal(total), int(rank))
+    mismatches = [
+        {"tender": key[0], "bid": key[1], "engine": _shown(engine.get(key)), "naive": _shown(naive.get(key))}
+        for key in sorted(engine.keys() | naive.keys())
+        if engine.get(key) != naive.get(key)
+    ]
+    _emit(
+        "compare",
+        engine_eligible=len(engine),
+        naive_eligible=len(naive),
+        mismatches=len(mismatches),
+        examples=mismatches[:10],
+        same=not mismatches,
+    )
+
+
+def _shown(value: tuple[Decimal, int] | None) -> list[Any] | None:
+    return None if value is None else [str(value[0]), value[1]]
 
 
 def _latency_tender(bids: int = 50) -> dict[str, Any]:
@@ -286,6 +246,7 @@ def child_latency(calls: int, warmup: int) -> None:
     def once() -> int:
         return len(score(read_documents([document]), ruleset).rows)
 
+    rows = 0
     for _ in range(warmup):
         rows = once()
     samples = []
@@ -349,147 +310,17 @@ def _short(file: str) -> str:
 
 CHILDREN: dict[str, Callable[[argparse.Namespace], None]] = {
     "floor": lambda a: child_floor(a.file),
-    "parse_json": lambda a: child_parse(a.file),
     "bare": lambda a: child_bare(a.file),
-    "naive": lambda a: child_naive(a.file, a.check),
-    "pipeline": lambda a: child_pipeline(a.file, a.work, a.check),
+    "pipeline": lambda a: child_pipeline(a.file, a.work),
     "e2e": lambda a: child_e2e(a.file, a.work),
-    "stream": lambda a: child_stream(a.file, a.work),
+    "compare": lambda a: child_compare(a.file, a.work / "cli.parquet"),
     "latency": lambda a: child_latency(a.calls, a.warmup),
     "profile": lambda a: child_profile(a.file, a.work, a.stage, a.top),
 }
 
 
 # ---------------------------------------------------------------------------------------------------
-# The parent: runs the children one at a time, each watched, and builds the report.
-
-
-def _log(message: str) -> None:
-    print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def _rss_of(pid: int) -> int | None:
-    """Resident set size of a process in bytes, from /proc (None where there is no /proc)."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        return None
-    return None
-
-
-def _tree(pid: int) -> list[int]:
-    """A process and all its descendants (worker processes), parents first."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
-                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(parent, []).append(int(entry))
-    found = [pid]
-    for current in found:
-        found += children.get(current, [])
-    return found
-
-
-def _tree_rss(pid: int) -> int | None:
-    """RSS of a process plus all its descendants, in bytes."""
-    sizes = [rss for member in _tree(pid) if (rss := _rss_of(member)) is not None]
-    return sum(sizes) if sizes else None
-
-
-def _available_bytes() -> int | None:
-    try:
-        with open("/proc/meminfo", encoding="ascii") as info:
-            for line in info:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        return None
-    return None
-
-
-@dataclass
-class ChildResult:
-    mode: str
-    events: dict[str, Event] = field(default_factory=dict)
-    killed: str | None = None  # why the watchdog stopped it
-    returncode: int = 0
-    seconds: float = 0.0
-    load_before: tuple[float, ...] = ()
-    load_after: tuple[float, ...] = ()
-    sampled_peak_mib: float = 0.0
-
-    def get(self, event: str) -> Event | None:
-        return self.events.get(event)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "events": self.events,
-            "killed": self.killed,
-            "returncode": self.returncode,
-            "wall_seconds": self.seconds,
-            "load_before": self.load_before,
-            "load_after": self.load_after,
-            "sampled_peak_mib": self.sampled_peak_mib,
-        }
-
-
-def run_child(mode: str, cap_bytes: int, **options: Any) -> ChildResult:
-    """Run one measurement in a fresh interpreter, stopping it if its RSS passes ``cap_bytes``."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", mode]
-    for key, value in options.items():
-        command += [f"--{key.replace('_', '-')}", str(value)]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
-    result = ChildResult(mode, load_before=os.getloadavg())
-    _log(f"{mode}: started")
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
-    stop = threading.Event()
-
-    def watch() -> None:
-        while not stop.wait(0.2):
-            rss = _tree_rss(process.pid)
-            if rss is None:
-                continue
-            result.sampled_peak_mib = max(result.sampled_peak_mib, rss / MIB)
-            if rss > cap_bytes and process.poll() is None:
-                result.killed = f"RSS over the {cap_bytes / GIB:.1f} GiB cap"
-                for pid in reversed(_tree(process.pid)):  # our own child and its workers
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, signal.SIGKILL)
-                return
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    assert process.stdout is not None
-    for line in process.stdout:
-        event = json.loads(line)
-        # Peak RSS of the whole process tree (worker processes included), as sampled so far.
-        event["peak_mib"] = max(event.get("peak_mib", 0.0), result.sampled_peak_mib)
-        result.events[event["event"]] = event
-        if "seconds" in event:
-            _log(
-                f"{mode}: {event['event']} {event['seconds']:.2f} s, peak {event.get('peak_mib', 0):,.0f} MiB"
-            )
-    result.returncode = process.wait()
-    stop.set()
-    watcher.join()
-    result.seconds = time.perf_counter() - start
-    result.load_after = os.getloadavg()
-    if result.killed:
-        _log(f"{mode}: stopped by the watchdog: {result.killed}")
-    elif result.returncode:
-        raise SystemExit(f"benchmark child {mode!r} failed with exit code {result.returncode}")
-    return result
+# The parent: runs the measurements one at a time, each watched, and builds the report.
 
 
 def _batch_file(bids: int, seed: int, invalid: float) -> Path:
@@ -500,41 +331,47 @@ def _batch_file(bids: int, seed: int, invalid: float) -> Path:
     version = hashlib.sha256((HERE / "generate.py").read_bytes()).hexdigest()[:8]
     path = OUT / f"batch-{bids}-seed{seed}-invalid{invalid:g}-{version}.ndjson"
     if not path.exists():
-        _log(f"generating {bids:,} bids into {path.name}")
+        log(f"generating {bids:,} bids into {path.name}")
         partial = path.with_suffix(".partial")
         write_batch(partial, bids, seed, invalid)
         partial.rename(path)
     return path
 
 
-def _read_check(path: Path) -> dict[tuple[str, str], tuple[str, int]]:
-    found: dict[tuple[str, str], tuple[str, int]] = {}
-    with path.open(encoding="utf-8") as source:
-        for line in source:
-            tender_id, bid_id, total, rank = line.rstrip("\n").split("\t")
-            found[(tender_id, bid_id)] = (total, int(rank))
-    return found
+def _workdir(bids: int) -> Path:
+    """An empty folder for one size's sheets and the naive script's output (left-overs removed)."""
+    work = OUT / f"work-{bids}"
+    work.mkdir(parents=True, exist_ok=True)
+    for path in work.iterdir():
+        path.unlink()
+    return work
 
 
-def compare(engine_file: Path, naive_file: Path) -> dict[str, Any]:
-    """Every eligible bid's total and rank, engine against the naive script."""
-    engine, naive = _read_check(engine_file), _read_check(naive_file)
-    mismatches = []
-    for key in sorted(engine.keys() | naive.keys()):
-        if engine.get(key) != naive.get(key):
-            mismatches.append(
-                {"tender": key[0], "bid": key[1], "engine": engine.get(key), "naive": naive.get(key)}
-            )
-    return {
-        "engine_eligible": len(engine),
-        "naive_eligible": len(naive),
-        "mismatches": len(mismatches),
-        "examples": mismatches[:10],
-        "same": not mismatches,
-    }
+def _clean(work: Path, args: argparse.Namespace) -> None:
+    if not args.keep_outputs and work.exists():
+        for path in work.iterdir():
+            path.unlink()
+        work.rmdir()
 
 
-# --- Report ----------------------------------------------------------------------------------------
+def _chunk_lines() -> int:
+    """The CLI's default chunk size, forced with ``--chunk-lines`` where a run must stream."""
+    try:
+        from supplierscore.engine import DEFAULT_CHUNK_LINES
+    except ImportError:
+        return 1000
+    return int(DEFAULT_CHUNK_LINES)
+
+
+def run_cli(mode: str, path: Path, out: Path, cap: int, *, stream: bool = False) -> Watched:
+    """``python -m supplierscore score FILE --out OUT`` as a whole process (``--chunk-lines`` forced with
+    ``stream``); its messages (standard output and error) go to OUT.log. Exit code 1 means "some bids
+    rejected", as the batch has."""
+    command = [sys.executable, "-m", "supplierscore", "score", str(path), "--out", str(out)]
+    if stream:
+        command += ["--chunk-lines", str(_chunk_lines())]
+    with out.with_suffix(".log").open("w", encoding="utf-8") as messages:
+        return processes.run_watched(mode, command, cap, stdout=messages, stderr=messages, ok_codes=(0, 1))
 
 
 @dataclass
@@ -562,6 +399,25 @@ class Figure:
             "note": self.note,
         }
 
+    @property
+    def bound(self) -> targets.Bound:
+        return "lower" if self.partial else "exact"
+
+
+def _process_figure(label: str, run: Watched, bids: int, note: str = "") -> Figure:
+    """A whole process's figure; stopped by the watchdog, its seconds and RSS are lower bounds."""
+    if run.killed:
+        return Figure(label, run.seconds, run.cpu, run.peak_mib, bids, f"stopped: {run.killed}", partial=True)
+    pss = f"PSS {run.peak_pss_mib:,.0f} MiB"
+    return Figure(label, run.seconds, run.cpu, run.peak_mib, bids, f"{note}; {pss}" if note else pss)
+
+
+def _event_figure(label: str, run: Watched, event: str, bids: int, note: str = "") -> Figure:
+    found = run.get(event)
+    if found is None:
+        return Figure(label, None, None, None, bids, f"stopped: {run.killed}" if run.killed else "not run")
+    return Figure(label, found["seconds"], found["cpu"], found["peak_mib"], bids, note)
+
 
 def _fmt(value: float | None, spec: str, missing: str = "–") -> str:
     return missing if value is None else format(value, spec)
@@ -569,72 +425,14 @@ def _fmt(value: float | None, spec: str, missing: str = "–") -> str:
 
 def _row_text(figure: Figure) -> str:
     if figure.seconds is None:
-        return f"  {figure.label:<44} {figure.note}"
+        return f"  {figure.label:<46} {figure.note}"
     bound = "≥" if figure.partial else " "
     rate = figure.bids / figure.seconds
     return (
-        f"  {figure.label:<44} {bound}{figure.seconds:>8.2f} {_fmt(figure.cpu, '>8.2f')} "
+        f"  {figure.label:<46} {bound}{figure.seconds:>8.2f} {_fmt(figure.cpu, '>8.2f')} "
         f"{'≤' if figure.partial else ' '}{rate:>10,.0f} {bound}{figure.seconds / figure.bids * 1e6:>8.1f} "
         f"{_fmt(figure.peak_mib, '>9,.0f')}{('  ' + figure.note) if figure.note else ''}"
     )
-
-
-@dataclass
-class Target:
-    name: str
-    verdict: str  # MET, MISSED or UNKNOWN
-    figure: str
-
-    def text(self) -> str:
-        return f"  [{self.verdict:^7}] {self.name}: {self.figure}"
-
-
-def _at_most(name: str, value: float | None, limit: float, unit: str, lower_bound: bool = False) -> Target:
-    """A target ``value ≤ limit``; a lower bound can only prove it missed."""
-    if value is None:
-        return Target(name, "UNKNOWN", "not measured")
-    shown = f"{'≥ ' if lower_bound else ''}{value:,.2f}{unit} (target ≤ {limit:g}{unit})"
-    if value <= limit:
-        return Target(name, "UNKNOWN" if lower_bound else "MET", shown)
-    return Target(name, "MISSED", shown)
-
-
-def _at_least(name: str, value: float | None, limit: float, unit: str, upper_bound: bool = False) -> Target:
-    """A target ``value ≥ limit``; an upper bound can only prove it missed."""
-    if value is None:
-        return Target(name, "UNKNOWN", "not measured")
-    shown = f"{'≤ ' if upper_bound else ''}{value:,.2f}{unit} (target ≥ {limit:g}{unit})"
-    if value >= limit:
-        return Target(name, "UNKNOWN" if upper_bound else "MET", shown)
-    return Target(name, "MISSED", shown)
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {"python": platform.python_version()}
-    for name in ("supplierscore", "polars", "orjson", "jsonschema-rs"):
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = "not installed (source tree)" if name == "supplierscore" else "missing"
-    return found
-
-
-def _git_commit() -> str | None:
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"], capture_output=True, text=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head + (" (src modified)" if dirty else "")
 
 
 SCALING_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
@@ -642,33 +440,41 @@ BASE_MIB = 150.0
 """About the RSS of an interpreter with supplierscore and polars loaded, before any bid."""
 
 
+def _measure_size(mode: str, size: int, args: argparse.Namespace, cap: int) -> Figure:
+    """One size on one path in a fresh process: ``e2e`` in memory, ``streamed`` the CLI, chunks forced."""
+    work = _workdir(size)
+    path = _batch_file(size, args.seed, args.invalid)
+    try:
+        if mode == "e2e":
+            return _event_figure(
+                "in memory", processes.run_child("e2e", cap, file=path, work=work), "e2e", size
+            )
+        run = run_cli(f"streamed {size:,}", path, work / "stream.parquet", cap, stream=True)
+        return _process_figure("streamed", run, size)
+    finally:
+        _clean(work, args)
+
+
 def _scaling(
     args: argparse.Namespace, cap: int, known: dict[tuple[str, int], Figure]
 ) -> list[dict[str, Any]]:
-    """End to end at 10k, 100k, 1M (10M when asked) bids, in memory (read_bids + score + Parquet) and
-    streamed (score_stream → Parquet), each in a fresh process; figures of the main run are reused. A
-    size whose peak RSS, projected linearly from the largest finished size, is over the cap is skipped."""
+    """Both paths at 10k, 100k, 1M (10M when asked) bids, each in a fresh process; figures measured
+    already are reused (and measured ones added to ``known``). An in-memory size whose peak RSS,
+    projected linearly from the largest finished size, is over the cap is skipped."""
     points: list[dict[str, Any]] = []
-    for mode in ("e2e", "stream"):
+    for mode in ("e2e", "streamed"):
         per_bid: float | None = None  # MiB per bid above the interpreter's own
         for size in (n for n in SCALING_SIZES if n <= args.scaling_max):
-            point: dict[str, Any] = {"path": "in memory" if mode == "e2e" else "streamed", "bids": size}
+            point: dict[str, Any] = {"path": "in memory" if mode == "e2e" else "streamed (CLI)", "bids": size}
             points.append(point)
             figure = known.get((mode, size))
-            if figure is None and per_bid is not None and BASE_MIB + per_bid * size > cap / MIB:
-                projected = (BASE_MIB + per_bid * size) / 1024
-                point["skipped"] = f"not run: projected peak RSS {projected:,.0f} GiB is over the cap"
-                _log(f"scaling {mode} {size:,}: skipped, projected {projected:,.0f} GiB")
+            projected = BASE_MIB + (per_bid or 0) * size
+            if figure is None and mode == "e2e" and per_bid is not None and projected > cap / MIB:
+                point["skipped"] = f"not run: projected peak RSS {projected / 1024:,.0f} GiB is over the cap"
+                log(f"scaling {mode} {size:,}: skipped, projected {projected / 1024:,.0f} GiB")
                 continue
             if figure is None:
-                work = _workdir(size)
-                child = run_child(mode, cap, file=_batch_file(size, args.seed, args.invalid), work=work)
-                event = child.get(mode)
-                _clean(work, args)
-                if event is None:
-                    point["skipped"] = f"stopped: {child.killed}"
-                    continue
-                figure = Figure(mode, event["seconds"], event["cpu"], event["peak_mib"], size)
+                figure = known[(mode, size)] = _measure_size(mode, size, args, cap)
             if figure.partial or figure.seconds is None:
                 point["skipped"] = figure.note
                 continue
@@ -678,344 +484,365 @@ def _scaling(
     return points
 
 
-def _workdir(bids: int) -> Path:
-    """An empty folder for one size's sheets and check files (left-overs of a stopped run removed)."""
-    work = OUT / f"work-{bids}"
-    work.mkdir(parents=True, exist_ok=True)
-    for path in work.iterdir():
-        path.unlink()
-    return work
+def _startup(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Row 6: start-up medians (this tree, and ``--startup-before`` when given) and the imports check."""
+    after_src = ROOT / "src"
+    found: dict[str, Any] = {"before_ref": args.startup_before}
+    commands = processes.startup_commands(work)
+    checks = {"--help": targets.HELP_MUST_NOT_LOAD, "score examples → JSON": targets.SCORE_JSON_MUST_NOT_LOAD}
+    with contextlib.ExitStack() as stack:
+        trees = {"after": after_src}
+        if args.startup_before:
+            try:
+                trees["before"] = stack.enter_context(processes.source_tree(args.startup_before))
+            except Exception as error:  # a bad ref: the row says why, the rest of the run stands
+                found["before_error"] = f"git archive {args.startup_before!r} failed: {error}"
+        log(f"start-up: {args.startup_runs} runs of {len(commands)} commands under {', '.join(trees)}")
+        found["timings"] = processes.time_commands(trees, args.startup_runs, work)
+        found["imports"] = {}
+        for tree, src in trees.items():
+            per_command = {}
+            for name, command_args in commands.items():
+                modules = processes.imported_modules(src, command_args)
+                per_command[name] = {
+                    "modules": len(modules),
+                    "forbidden_loaded": targets.forbidden_loaded(modules, checks[name]),
+                    "third_party_top_level": _third_party(modules),
+                }
+            found["imports"][tree] = per_command
+    return found
 
 
-def _clean(work: Path, args: argparse.Namespace) -> None:
-    if not args.keep_outputs:
-        for path in work.iterdir():
-            path.unlink()
-        work.rmdir()
+def _third_party(modules: list[str]) -> list[str]:
+    """The top-level packages loaded from outside the standard library and supplierscore (interpreter
+    start-up hooks such as ``sitecustomize`` and private extension modules left out)."""
+    top = {name.split(".", 1)[0] for name in modules}
+    return sorted(t for t in top - set(sys.stdlib_module_names) if not t.startswith("_") and t not in _OWN)
+
+
+_OWN = {"supplierscore", "sitecustomize", "usercustomize"}
+
+
+def _figures(
+    args: argparse.Namespace,
+    cli: Figure,
+    naive: Figure,
+    compare: dict[str, Any] | None,
+    floor: Figure,
+    bare: Figure,
+    read: Figure,
+    memory: Figure,
+    streamed: Figure,
+    streamed_source: str,
+    big: Figure | None,
+    latency: dict[str, Any] | None,
+    startup: dict[str, Any] | None,
+) -> targets.Figures:
+    """The measured figures, in the shape ``targets.rows`` judges, with why each missing one is missing."""
+    f = targets.Figures(bids=args.bids)
+    f.cli_seconds, f.cli_bound = cli.seconds, cli.bound
+    f.naive_seconds = None if naive.partial else naive.seconds
+    f.naive_agrees = None if compare is None else bool(compare["same"])
+    f.floor_seconds, f.bare_seconds, f.read_seconds = floor.seconds, bare.seconds, read.seconds
+    for name, figure in (("naive_seconds", naive), ("floor_seconds", floor), ("bare_seconds", bare)):
+        f.why[name] = figure.note or "not run"
+    f.why["read_seconds"] = read.note or "not run"
+    if latency:
+        f.p50_ms, f.p99_ms = latency["median_ms"], latency["p99_ms"]
+    f.rss_memory_gib = None if memory.peak_mib is None else memory.peak_mib / 1024
+    f.rss_memory_bound = memory.bound
+    f.why["rss_memory_gib"] = memory.note or "not run"
+    f.rss_streamed_gib = None if streamed.peak_mib is None else streamed.peak_mib / 1024
+    f.rss_streamed_bound, f.streamed_seconds = streamed.bound, None if streamed.partial else streamed.seconds
+    f.why["rss_streamed_gib"] = f.why["streamed_seconds"] = streamed.note or "not run"
+    f.streamed_source = streamed_source
+    if big is None:
+        f.why["big_bids"] = (
+            "no large streamed point: pass --stream-point 10000000 (or --scaling-max 10000000)"
+        )
+    else:
+        f.big_bids = big.bids
+        f.big_seconds = None if big.partial else big.seconds
+        f.big_rss_gib = None if big.partial or big.peak_mib is None else big.peak_mib / 1024
+        f.why["big_seconds"] = f.why["big_rss_gib"] = big.note
+    if startup is None:
+        f.why["startup_after"] = f.why["unused_imports"] = "skipped (--no-startup)"
+    else:
+        _startup_figures(f, startup)
+    f.why = {name: why for name, why in f.why.items() if getattr(f, name) is None}  # only the missing
+    return f
+
+
+def _startup_figures(f: targets.Figures, startup: dict[str, Any]) -> None:
+    """Row 6's figures; a command that failed (an exit code other than 0) makes its timings unusable."""
+    timings = startup["timings"]
+    failed = {
+        f"{tree}: {name} exited {t['exit_code']}"
+        for tree, per_command in timings.items()
+        for name, t in per_command.items()
+        if t["exit_code"] != 0
+    }
+    f.why["startup_after"] = f.why["startup_before"] = "; ".join(sorted(failed))
+    if not any(reason.startswith("after") for reason in failed):
+        f.startup_after = {name: t["median_s"] for name, t in timings["after"].items()}
+    if "before" in timings and not failed:
+        f.startup_before = {name: t["median_s"] for name, t in timings["before"].items()}
+    if not f.why["startup_before"]:
+        f.why["startup_before"] = startup.get("before_error", "pass --startup-before REF (a git ref)")
+    f.unused_imports = {name: c["forbidden_loaded"] for name, c in startup["imports"]["after"].items()}
 
 
 def main_run(args: argparse.Namespace) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    available = _available_bytes()
+    available = processes.available_bytes()
     cap = int(args.rss_cap_gib * GIB)
     if available is not None:
         cap = min(cap, available - 2 * GIB)
     load_start = os.getloadavg()
-    _log(f"RSS cap for each subprocess: {cap / GIB:.1f} GiB; load average {load_start[0]:.2f}")
-    path = _batch_file(args.bids, args.seed, args.invalid)
-    work = _workdir(args.bids)
-    engine_check, naive_check = work / "engine-rows.tsv", work / "naive-rows.tsv"
-    n = args.bids
     started = datetime.now(UTC)
-    commit = _git_commit()
+    commit = processes.git_commit()
+    log(f"RSS cap for each process tree: {cap / GIB:.1f} GiB; load average {load_start[0]:.2f}")
+    n = args.bids
+    path = _batch_file(n, args.seed, args.invalid)
+    work = _workdir(n)
+    runs: dict[str, Watched] = {}
 
-    children: dict[str, ChildResult] = {}
-    for mode in ("floor", "parse_json", "bare", "naive", "pipeline", "stream"):
-        children[mode] = run_child(
-            mode, cap, file=path, work=work, check=naive_check if mode == "naive" else engine_check
-        )
-    children["latency"] = run_child("latency", cap, calls=args.calls, warmup=args.warmup)
-
-    pipe = children["pipeline"]
-    read, split, scored = pipe.get("read_bids"), pipe.get("split"), pipe.get("score")
-    parquet, json_stage = pipe.get("parquet"), pipe.get("json")
-    stopped = f"stopped: {pipe.killed}" if pipe.killed else "not run"
-
-    def stage(label: str, event: Event | None, note: str = "") -> Figure:
-        if event is None:
-            return Figure(label, None, None, None, n, note or stopped)
-        return Figure(label, event["seconds"], event["cpu"], event["peak_mib"], n, note)
-
-    stages: list[Figure] = []
-    if read is not None and split is not None:
-        stages.append(
-            Figure(
-                "read + parse",
-                split["parse_seconds"],
-                split["parse_cpu"],
-                read["peak_mib"],
-                n,
-                "1",
-            )
-        )
-        stages.append(
-            Figure(
-                "validate",
-                read["seconds"] - split["parse_seconds"],
-                read["cpu"] - split["parse_cpu"],
-                read["peak_mib"],
-                n,
-                "2",
-            )
+    # Row 1 (and 3, streamed, when the input is large enough for the CLI to stream by default).
+    runs["cli"] = run_cli("cli", path, work / "cli.parquet", cap)
+    cli = _process_figure("supplierscore score → Parquet (whole process)", runs["cli"], n)
+    with (work / "naive.csv").open("w", encoding="utf-8") as naive_out:
+        command = [sys.executable, str(HERE / "naive_decimal.py"), str(path)]
+        runs["naive"] = processes.run_watched("naive", command, cap, stdout=naive_out, stderr=sys.stderr)
+    naive = _process_figure("naive_decimal.py (whole process)", runs["naive"], n)
+    compare = None
+    if not (cli.partial or naive.partial):
+        runs["compare"] = processes.run_child("compare", cap, file=work / "naive.csv", work=work)
+        compare = runs["compare"].get("compare")
+    if path.stat().st_size > STREAM_MIN_BYTES:
+        streamed_source = "row 1's run: the CLI streamed by default, the input being over 64 MiB"
+        streamed = Figure(
+            "streamed: row 1's run", cli.seconds, cli.cpu, cli.peak_mib, n, cli.note, cli.partial
         )
     else:
-        stages += [stage("read + parse", None), stage("validate", None)]
-    stages.append(Figure("build frame", None, None, None, n, NO_FRAME))
-    stages.append(stage("score + rank", scored))
-    stages.append(stage("write sheet: Parquet", parquet))
-    stages.append(stage("write sheet: JSON", json_stage))
-
-    finished = [e for e in (read, scored, parquet) if e is not None]
-    e2e = Figure(
-        "end to end: read_bids + score + Parquet",
-        sum(e["seconds"] for e in finished) if finished else None,
-        sum(e["cpu"] for e in finished) if finished else None,
-        finished[-1]["peak_mib"] if finished else None,
-        n,
-        "3" if parquet is not None else stopped,
-        partial=parquet is None,
-    )
-    if pipe.killed and parquet is None:
-        e2e.peak_mib = cap / MIB
-    stream_event = children["stream"].get("stream")
-    stream = Figure(
-        "end to end, streamed: score_stream → Parquet",
-        stream_event["seconds"] if stream_event else None,
-        stream_event["cpu"] if stream_event else None,
-        stream_event["peak_mib"] if stream_event else None,
-        n,
-        "" if stream_event else (children["stream"].killed or "unavailable in this version"),
-    )
-
-    def baseline(label: str, mode: str, note: str = "") -> Figure:
-        event = children[mode].get(mode)
-        if event is None:
-            return Figure(label, None, None, None, n, children[mode].killed or "not run")
-        return Figure(label, event["seconds"], event["cpu"], event["peak_mib"], n, note)
-
-    floor = baseline("parse floor: orjson.loads of every line", "floor")
-    bare = baseline("bare jsonschema_rs is_valid (formats on)", "bare", "4")
-    naive = baseline("naive decimal script (naive_decimal.py)", "naive", "5")
-    parse_check = baseline("cross-check: bids.parse_json of every line", "parse_json")
-    check = compare(engine_check, naive_check) if engine_check.exists() and naive_check.exists() else None
-    latency = children["latency"].get("latency")
-
-    # Ratios and targets (wall-clock, as the targets are stated; CPU-second ratios in the JSON report).
-    def ratio(a: Figure, b: Figure, attr: str = "seconds") -> float | None:
-        x, y = getattr(a, attr), getattr(b, attr)
-        return x / y if x and y else None
-
-    validate = stages[1]
-    targets = [
-        _at_most("end to end ≤ 3× the parse floor", ratio(e2e, floor), 3, "×", e2e.partial),
-        _at_most("streamed end to end ≤ 3× the parse floor", ratio(stream, floor), 3, "×"),
-    ]
-    if check is not None and check["same"]:
-        targets += [
-            _at_least(
-                "end to end ≥ 2.5× faster than the naive script", ratio(naive, e2e), 2.5, "×", e2e.partial
-            ),
-            _at_least(
-                "streamed end to end ≥ 2.5× faster than the naive script", ratio(naive, stream), 2.5, "×"
-            ),
-        ]
-    else:
-        why = (
-            "refused: the naive script and the engine disagree" if check else "no comparison (a run stopped)"
+        streamed_source = (
+            f"a CLI run with --chunk-lines {_chunk_lines()} forced, the input being under 64 MiB"
         )
-        targets.append(Target("end to end ≥ 2.5× faster than the naive script", "UNKNOWN", why))
-    targets += [
-        _at_most("validation ≤ 1.5× bare jsonschema_rs is_valid", ratio(validate, bare), 1.5, "×"),
-        _at_most(
-            "peak RSS end to end ≤ 2 GiB",
-            e2e.peak_mib / 1024 if e2e.peak_mib else None,
-            2,
-            " GiB",
-            e2e.partial,
-        ),
-        _at_most("peak RSS streamed ≤ 2 GiB", stream.peak_mib / 1024 if stream.peak_mib else None, 2, " GiB"),
-        _at_most("embedding latency, median ≤ 1 ms", latency["median_ms"] if latency else None, 1, " ms"),
-        _at_most("embedding latency, p99 ≤ 3 ms", latency["p99_ms"] if latency else None, 3, " ms"),
-    ]
+        runs["streamed"] = run_cli("streamed", path, work / "stream.parquet", cap, stream=True)
+        streamed = _process_figure("streamed: --chunk-lines forced (whole process)", runs["streamed"], n)
 
-    scaling: list[dict[str, Any]] = []
-    if args.scaling:
-        scaling = _scaling(args, cap, {("e2e", n): e2e, ("stream", n): stream})
+    # Rows 2, 3 (in memory) and 5, and the stages.
+    for mode in ("floor", "bare", "pipeline"):
+        runs[mode] = processes.run_child(mode, cap, file=path, work=work)
+    runs["latency"] = processes.run_child("latency", cap, calls=args.calls, warmup=args.warmup)
+    pipe = runs["pipeline"]
+    stages = [
+        _event_figure("read_bids (read, parse, validate)", pipe, "read_bids", n),
+        _event_figure("score + rank", pipe, "score", n),
+        _event_figure("write sheet: Parquet", pipe, "parquet", n),
+        _event_figure("write sheet: JSON", pipe, "json", n),
+    ]
+    done = [s for s in stages[:3] if s.seconds is not None]
+    memory = Figure(
+        "in memory: read_bids + score + Parquet",
+        sum(s.seconds or 0 for s in done) if done else None,
+        sum(s.cpu or 0 for s in done) if done else None,
+        done[-1].peak_mib if done else None,
+        n,
+        "" if len(done) == 3 else f"stopped: {pipe.killed}" if pipe.killed else "not run",
+        partial=len(done) < 3,
+    )
+    if pipe.killed and len(done) < 3:
+        memory.peak_mib = max(memory.peak_mib or 0, pipe.peak_mib)
+    floor = _event_figure("parse floor: orjson.loads of every line", runs["floor"], "floor", n)
+    bare = _event_figure("bare jsonschema_rs is_valid (formats on)", runs["bare"], "bare", n)
+    latency = runs["latency"].get("latency")
+
+    # Row 4 and the scaling points.
+    known = {("e2e", n): memory, ("streamed", n): streamed}
+    scaling = _scaling(args, cap, known) if args.scaling else []
+    big_bids = args.stream_point or (BIG_BIDS if args.scaling and args.scaling_max >= BIG_BIDS else None)
+    big = None
+    if big_bids:
+        big = known.get(("streamed", big_bids)) or _measure_size("streamed", big_bids, args, cap)
+
+    startup = None if args.no_startup else _startup(args, work)
     profile = None
     if args.profile:
-        measured = {"read_bids": read, "score": scored, "parquet": parquet, "json": json_stage}
-        slowest = max(measured, key=lambda key: (measured[key] or {}).get("seconds", 0.0))
-        profile = run_child("profile", cap, file=path, work=work, stage=slowest, top=args.top).get("profile")
+        measured = {"read_bids": stages[0], "score": stages[1], "parquet": stages[2], "json": stages[3]}
+        slowest = max(measured, key=lambda key: measured[key].seconds or 0.0)
+        runs["profile"] = processes.run_child(
+            "profile", cap, file=path, work=work, stage=slowest, top=args.top
+        )
+        profile = runs["profile"].get("profile")
 
-    load_end = os.getloadavg()
-    lines = _render(
+    figures = _figures(
         args,
-        path,
-        pipe,
-        split,
-        stages,
-        e2e,
-        stream,
+        cli,
+        naive,
+        compare,
         floor,
         bare,
-        naive,
-        parse_check,
-        check,
-        targets,
+        stages[0],
+        memory,
+        streamed,
+        streamed_source,
+        big,
         latency,
-        scaling,
-        profile,
-        load_start,
-        load_end,
+        startup,
     )
-    print("\n".join(lines))
-    report = {
+    table = targets.rows(figures)
+    load_end = os.getloadavg()
+    context = {
         "bids": n,
+        "batch": path.name,
+        "batch_mib": path.stat().st_size / MIB,
+        "counts": {
+            k: v
+            for k, v in (pipe.get("read_bids") or {}).items()
+            if k in ("read", "valid", "rejected", "tenders")
+        },
+        "machine": {**processes.machine(), "load_average_start": load_start, "load_average_end": load_end},
+        "versions": processes.versions(),
+        "commit_at_start": commit,
+        "commit_at_end": processes.git_commit(),
+        "started": started.isoformat(timespec="seconds"),
+        "rss_cap_gib": cap / GIB,
+    }
+    lines = _render(context, table, stages, memory, [cli, streamed, naive, floor, bare], compare, latency)
+    lines += _render_extras(scaling, big, startup, profile)
+    print("\n".join(lines))
+    if args.markdown:
+        print("\n" + "\n".join(markdown(context, table)))
+    report = {
+        **context,
         "seed": args.seed,
         "invalid": args.invalid,
-        "batch_file": str(path),
-        "batch_bytes": path.stat().st_size,
-        "started": started.isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "load_average_start": load_start,
-            "load_average_end": load_end,
-            "rss_cap_gib": cap / GIB,
-        },
-        "versions": _versions(),
-        "commit_at_start": commit,
-        "commit_at_end": _git_commit(),
-        "counts": {k: split[k] for k in ("read", "valid", "rejected", "tenders", "reconciles")}
-        if split
-        else None,
+        "table": [asdict(row) for row in table],
+        "figures": asdict(figures),
         "stages": [s.to_dict() for s in stages],
-        "end_to_end": e2e.to_dict(),
-        "end_to_end_streamed": stream.to_dict(),
-        "baselines": {
-            "parse_floor": floor.to_dict(),
-            "bare_is_valid": bare.to_dict(),
-            "naive_decimal": naive.to_dict(),
-            "parse_json_cross_check": parse_check.to_dict(),
-        },
-        "ratios_wall": {
-            "end_to_end_over_parse_floor": ratio(e2e, floor),
-            "streamed_over_parse_floor": ratio(stream, floor),
-            "naive_over_end_to_end": ratio(naive, e2e) if check and check["same"] else None,
-            "naive_over_streamed": ratio(naive, stream) if check and check["same"] else None,
-            "validate_over_bare": ratio(validate, bare),
-        },
-        "ratios_cpu": {
-            "end_to_end_over_parse_floor": ratio(e2e, floor, "cpu"),
-            "streamed_over_parse_floor": ratio(stream, floor, "cpu"),
-            "naive_over_end_to_end": ratio(naive, e2e, "cpu") if check and check["same"] else None,
-            "naive_over_streamed": ratio(naive, stream, "cpu") if check and check["same"] else None,
-            "validate_over_bare": ratio(validate, bare, "cpu"),
-        },
-        "naive_check": check,
-        "targets": [{"name": t.name, "verdict": t.verdict, "figure": t.figure} for t in targets],
+        "in_memory": memory.to_dict(),
+        "whole_process": {"cli": cli.to_dict(), "streamed": streamed.to_dict(), "naive": naive.to_dict()},
+        "baselines": {"parse_floor": floor.to_dict(), "bare_is_valid": bare.to_dict()},
+        "naive_check": compare,
         "embedding_latency": latency,
+        "large_streamed_point": big.to_dict() if big else None,
         "scaling": scaling,
+        "startup": startup,
         "profile": profile,
-        "children": {mode: child.to_dict() for mode, child in children.items()},
+        "runs": {mode: run.to_dict() for mode, run in runs.items()},
         "printed": lines,
+        "markdown": markdown(context, table),
     }
     report_path = OUT / f"report-{n}.json"
     report_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nreport: {report_path.relative_to(ROOT) if report_path.is_relative_to(ROOT) else report_path}")
     _clean(work, args)
-    return 0 if check is None or check["same"] else 1
+    return 0 if compare is None or compare["same"] else 1
+
+
+def _machine_line(context: dict[str, Any]) -> str:
+    m, v = context["machine"], context["versions"]
+    return (
+        f"machine: {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['cpu_model']}; load average "
+        f"{m['load_average_start'][0]:.2f} at start, {m['load_average_end'][0]:.2f} at end (1-min); "
+        f"Python {v['python']}, polars {v['polars']}, orjson {v['orjson']}; "
+        f"commit {context['commit_at_start']}"
+        + ("" if context["commit_at_end"] == context["commit_at_start"] else f" → {context['commit_at_end']}")
+    )
 
 
 def _render(
-    args: argparse.Namespace,
-    path: Path,
-    pipe: ChildResult,
-    split: Event | None,
+    context: dict[str, Any],
+    table: list[targets.Row],
     stages: list[Figure],
-    e2e: Figure,
-    stream: Figure,
-    floor: Figure,
-    bare: Figure,
-    naive: Figure,
-    parse_check: Figure,
-    check: dict[str, Any] | None,
-    targets: list[Target],
-    latency: Event | None,
-    scaling: list[dict[str, Any]],
-    profile: Event | None,
-    load_start: tuple[float, ...],
-    load_end: tuple[float, ...],
+    memory: Figure,
+    whole: list[Figure],
+    compare: dict[str, Any] | None,
+    latency: dict[str, Any] | None,
 ) -> list[str]:
-    n = args.bids
-    counts = (
-        f"{split['tenders']:,} tenders, {split['valid']:,} valid, {split['rejected']:,} rejected"
-        if split
+    n = context["bids"]
+    counts = context["counts"]
+    counted = (
+        f"{counts['tenders']:,} tenders, {counts['valid']:,} valid, {counts['rejected']:,} rejected"
+        if counts
         else "counts unknown"
     )
-    header = f"  {'stage':<44} {'seconds':>9} {'CPU s':>8} {'bids/s':>11} {'µs/bid':>9} {'peak MiB':>9}"
+    size_note = "" if n == TARGET_BIDS else f"; the issue states them for {TARGET_BIDS:,} bids"
     lines = [
-        f"supplierscore benchmarks: {n:,} bids ({counts}), seed {args.seed}, "
-        f"{path.stat().st_size / MIB:,.0f} MiB NDJSON",
-        f"machine: {os.cpu_count()} cores, Python {platform.python_version()}; load average "
-        f"{load_start[0]:.2f} at start, {load_end[0]:.2f} at end (1-min)",
+        f"supplierscore benchmarks: {n:,} bids ({counted}), {context['batch_mib']:,.0f} MiB NDJSON",
+        _machine_line(context),
         "",
-        header,
-        *(_row_text(s) for s in stages),
-        _row_text(e2e),
-        _row_text(stream),
-        "",
-        "  baselines, same file, same run",
-        *(_row_text(b) for b in (floor, bare, naive, parse_check)),
-        "",
-        "  1 time inside bids.plan_reading (first pass: read, SHA-256, orjson for tender ids) and",
-        "    bids._parse_line (Decimal-exact JSON) during read_bids; peak RSS: read_bids' own (one pass)",
-        "  2 the rest of read_bids: schema validation (formats on), cross-field rules, rejections",
-        "  3 the pipeline process's read + score + Parquet; peak RSS taken before its JSON stage",
-        "  4 is_valid calls only, on orjson-parsed bids",
-        "  5 read + orjson + is_valid + cross-field rules + decimal scoring + ranking, no output",
-        "  peak MiB: the process's own peak RSS when the stage ended (VmHWM, cumulative within a process),",
-        "    or its process tree's sampled every 0.2 s, whichever is larger (score_stream runs workers)",
+        f"issue 17's targets{size_note}",
+    ]
+    for row in table:
+        lines += [
+            f"  {row.number:>2}. {row.figure}",
+            f"       measured  {row.measured}",
+            f"       must      {row.must:<60} {row.must_verdict}",
+            f"       target    {row.target:<60} {row.target_verdict}",
+        ]
+    header = f"  {'stage':<46} {'seconds':>9} {'CPU s':>8} {'bids/s':>11} {'µs/bid':>9} {'peak MiB':>9}"
+    lines += ["", "pipeline, one process (the in-memory path)", header, *(_row_text(s) for s in stages)]
+    lines += [_row_text(memory), "", "whole processes and baselines, same file, same run", header]
+    lines += [_row_text(figure) for figure in whole]
+    lines += [
+        "  peak MiB: of the whole process tree (summed RSS, sampled every 0.2 s: pages forked workers",
+        "    share count once per process) or the process's own VmHWM, whichever is larger; PSS: the",
+        "    tree's summed proportional set size at its sampled peak (shared pages counted once), not judged",
         "  CPU s: of the process and its worker processes; wall and CPU differ under load or in parallel",
     ]
-    if check is not None:
+    if compare is not None:
         verdict = (
-            f"same totals and ranks for all {check['engine_eligible']:,} eligible bids"
-            if check["same"]
-            else f"{check['mismatches']:,} DIFFERENCES (e.g. {check['examples'][:3]}): ratio refused"
+            f"same totals and ranks for all {compare['engine_eligible']:,} eligible bids"
+            if compare["same"]
+            else f"{compare['mismatches']:,} DIFFERENCES (e.g. {compare['examples'][:3]}): ratio refused"
         )
         lines += ["", f"naive script check: {verdict}"]
-
-    def ratio_text(label: str, a: Figure, b: Figure) -> str:
-        if not (a.seconds and b.seconds):
-            return f"  {label}: –"
-        cpu = f", CPU {a.cpu / b.cpu:,.2f}×" if a.cpu and b.cpu else ""
-        return f"  {label}: {a.seconds / b.seconds:,.2f}×{cpu}"
-
-    lines += [
-        "",
-        "ratios (wall-clock; CPU seconds beside)",
-        ratio_text("end to end / parse floor", e2e, floor),
-        ratio_text("streamed / parse floor", stream, floor),
-        ratio_text("validate / bare is_valid", stages[1], bare),
-    ]
-    if check is not None and check["same"]:
-        lines += [
-            ratio_text("naive script / end to end (speed-up)", naive, e2e),
-            ratio_text("naive script / streamed (speed-up)", naive, stream),
-        ]
     if latency:
         lines += [
             "",
-            f"embedding latency: one {latency['bids']}-bid tender, read_documents + score, "
-            f"{latency['calls']:,} calls after {latency['warmup']} warm-up: "
-            f"median {latency['median_ms']:.3f} ms, "
+            f"embedding latency: one {latency['bids']}-bid tender, {latency['calls']:,} calls after "
+            f"{latency['warmup']} warm-up: median {latency['median_ms']:.3f} ms, "
             f"p99 {latency['p99_ms']:.3f} ms (min {latency['min_ms']:.3f}, max {latency['max_ms']:.3f})",
         ]
-    size_note = "" if n == TARGET_BIDS else f" (stated for {TARGET_BIDS:,} bids; this run has {n:,})"
-    lines += ["", f"targets{size_note}", *(t.text() for t in targets)]
+    return lines
+
+
+def _render_extras(
+    scaling: list[dict[str, Any]],
+    big: Figure | None,
+    startup: dict[str, Any] | None,
+    profile: dict[str, Any] | None,
+) -> list[str]:
+    lines: list[str] = []
     if scaling:
-        lines += ["", "scaling: end to end, fresh process each", header.replace("stage", "size ", 1)]
+        lines += ["", "scaling: fresh process each", f"  {'path, size':<46} {'seconds':>9} {'CPU s':>8} "
+                  f"{'bids/s':>11} {'µs/bid':>9} {'peak MiB':>9}"]  # fmt: skip
         for point in scaling:
             label = f"{point['path']}, {point['bids']:,} bids"
             if "skipped" in point:
-                lines.append(f"  {label:<44} {point['skipped']}")
+                lines.append(f"  {label:<46} {point['skipped']}")
             else:
                 lines.append(
-                    f"  {label:<44}  {point['seconds']:>8.2f} {point['cpu_seconds']:>8.2f}  "
-                    f"{point['bids_per_s']:>10,.0f}  {point['us_per_bid']:>8.1f} "
+                    f"  {label:<46}  {point['seconds']:>8.2f} {point['cpu_seconds']:>8.2f}  "
+                    f"{point['bids_per_s']:>10,.0f}  {point['us_per_bid']:>8.2f} "
                     f"{point['peak_rss_mib']:>9,.0f}"
                 )
+    if big is not None:
+        lines += ["", f"large streamed point ({big.bids:,} bids, --chunk-lines forced)", _row_text(big)]
+    if startup:
+        lines += ["", "start-up, whole process, median of the runs (min–max)"]
+        for tree, per_command in startup["timings"].items():
+            name = f"{tree} ({startup['before_ref']})" if tree == "before" else "after (this tree)"
+            for command, t in per_command.items():
+                imports = startup["imports"][tree][command]
+                lines.append(
+                    f"  {name:<24} {command:<22} {t['median_s'] * 1000:>7,.0f} ms ({t['min_s'] * 1000:,.0f}–"
+                    f"{t['max_s'] * 1000:,.0f}), exit {t['exit_code']}, {imports['modules']} modules; "
+                    f"third-party: {', '.join(imports['third_party_top_level']) or 'none'}"
+                )
+        if "before_error" in startup:
+            lines.append(f"  before: {startup['before_error']}")
     if profile:
         lines += [
             "",
@@ -1029,25 +856,59 @@ def _render(
     return lines
 
 
+def markdown(context: dict[str, Any], table: list[targets.Row]) -> list[str]:
+    """The target table as Markdown, with the run, machine and commit it comes from."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = [
+        f"`python benchmarks/run.py` on {context['bids']:,} bids ({context['started']}); "
+        f"{_machine_line(context)}.",
+        "",
+        "| # | figure | measured | must | | target | |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in table:
+        lines.append(
+            f"| {row.number} | {cell(row.figure)} | {cell(row.measured)} "
+            f"| {cell(row.must)} | **{row.must_verdict}** | {cell(row.target)} | **{row.target_verdict}** |"
+        )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bids", type=int, default=TARGET_BIDS, help="bids in the batch (default 1,000,000)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--invalid", type=float, default=0.02, help="share of invalid bids (default 0.02)")
-    parser.add_argument("--scaling", action="store_true", help="end to end at 10k, 100k, 1M bids too")
+    parser.add_argument("--scaling", action="store_true", help="both paths at 10k, 100k, 1M bids too")
     parser.add_argument(
-        "--scaling-max", type=int, default=TARGET_BIDS, help="largest scaling point (10000000)"
+        "--scaling-max",
+        type=int,
+        default=TARGET_BIDS,
+        help="largest scaling point (10000000 adds row 4's point)",
     )
+    parser.add_argument(
+        "--stream-point",
+        type=int,
+        help="row 4: a streamed CLI run at this many bids (10000000 for the issue)",
+    )
+    parser.add_argument(
+        "--startup-before", metavar="REF", help="row 6: time the start-up of this git ref too"
+    )
+    parser.add_argument("--startup-runs", type=int, default=10, help="runs of each start-up command (median)")
+    parser.add_argument("--no-startup", action="store_true", help="skip row 6")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown too")
     parser.add_argument("--profile", action="store_true", help="cProfile the slowest pipeline stage")
     parser.add_argument("--top", type=int, default=10, help="functions listed by --profile")
     parser.add_argument("--calls", type=int, default=1000, help="embedding latency calls")
     parser.add_argument("--warmup", type=int, default=50, help="embedding latency warm-up calls")
-    parser.add_argument("--rss-cap-gib", type=float, default=16.0, help="stop a subprocess above this RSS")
+    parser.add_argument("--rss-cap-gib", type=float, default=16.0, help="stop a process tree above this RSS")
     parser.add_argument("--keep-outputs", action="store_true", help="keep the sheets written")
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--check", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--stage", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -118,7 +118,7 @@ class TestOutputs:
         def never(*_: Any, **__: Any) -> None:
             raise AssertionError("scored before the output was checked")
 
-        monkeypatch.setattr("supplierscore.cli._score.read_bids", never)
+        monkeypatch.setattr("supplierscore.inputs.read_bids", never)
         assert_error(invoke("score", TENDERS, "--out", tmp_path / "x.txt"), 2, "cannot write .txt")
 
     def test_streaming_keeps_few_temporary_files(self, tmp_path: Path, monkeypatch: Any) -> None:

@@ -39,29 +39,34 @@ Example:
 
 from __future__ import annotations
 
-from supplierscore.audit._compare import RulesetComparison, compare_rulesets, format_comparison
+from typing import TYPE_CHECKING
 
-# The ``X as X`` imports keep names importable from here as before without adding them to __all__:
-# the log's constants, and _signed_message, which the tests use.
-from supplierscore.audit._diff import (
-    BidChange,
-    CriterionChange,
-    SheetDiff,
-    diff_sheets,
-    first_difference,
-    format_diff,
-)
-from supplierscore.audit._keys import KeyFiles, key_id, keygen, load_public_key, load_signing_key
-from supplierscore.audit._keys import _signed_message as _signed_message
-from supplierscore.audit._log import Appended, AuditLog, Recovery, Replay
-from supplierscore.audit._records import FORMAT, Record, canonical, record_hash
-from supplierscore.audit._records import LOG_NAME as LOG_NAME
-from supplierscore.audit._records import MIN_RUN_ID_PREFIX as MIN_RUN_ID_PREFIX
-from supplierscore.audit._records import OBJECTS_NAME as OBJECTS_NAME
-from supplierscore.audit._records import SIGNATURE_CONTEXT as SIGNATURE_CONTEXT
-from supplierscore.audit._records import ZERO_HASH as ZERO_HASH
-from supplierscore.audit._records import JSONValue as JSONValue
-from supplierscore.audit._verify import Fault, Verification
+from supplierscore import _lazy
+
+if TYPE_CHECKING:
+    from supplierscore.audit._compare import RulesetComparison, compare_rulesets, format_comparison
+
+    # The ``X as X`` imports keep names importable from here as before without adding them to __all__:
+    # the log's constants, and _signed_message, which the tests use.
+    from supplierscore.audit._diff import (
+        BidChange,
+        CriterionChange,
+        SheetDiff,
+        diff_sheets,
+        first_difference,
+        format_diff,
+    )
+    from supplierscore.audit._keys import KeyFiles, key_id, keygen, load_public_key, load_signing_key
+    from supplierscore.audit._keys import _signed_message as _signed_message
+    from supplierscore.audit._log import Appended, AuditLog, Recovery, Replay
+    from supplierscore.audit._records import FORMAT, Record, canonical, record_hash
+    from supplierscore.audit._records import LOG_NAME as LOG_NAME
+    from supplierscore.audit._records import MIN_RUN_ID_PREFIX as MIN_RUN_ID_PREFIX
+    from supplierscore.audit._records import OBJECTS_NAME as OBJECTS_NAME
+    from supplierscore.audit._records import SIGNATURE_CONTEXT as SIGNATURE_CONTEXT
+    from supplierscore.audit._records import ZERO_HASH as ZERO_HASH
+    from supplierscore.audit._records import JSONValue as JSONValue
+    from supplierscore.audit._verify import Fault, Verification
 
 __all__ = [
     "FORMAT",
@@ -89,3 +94,53 @@ __all__ = [
     "load_signing_key",
     "record_hash",
 ]
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = _lazy(
+        __name__,
+        {
+            "supplierscore.audit._compare": (
+                "RulesetComparison",
+                "compare_rulesets",
+                "format_comparison",
+            ),
+            "supplierscore.audit._diff": (
+                "BidChange",
+                "CriterionChange",
+                "SheetDiff",
+                "diff_sheets",
+                "first_difference",
+                "format_diff",
+            ),
+            "supplierscore.audit._keys": (
+                "KeyFiles",
+                "key_id",
+                "keygen",
+                "load_public_key",
+                "load_signing_key",
+                "_signed_message",
+            ),
+            "supplierscore.audit._log": (
+                "Appended",
+                "AuditLog",
+                "Recovery",
+                "Replay",
+            ),
+            "supplierscore.audit._records": (
+                "FORMAT",
+                "Record",
+                "canonical",
+                "record_hash",
+                "LOG_NAME",
+                "MIN_RUN_ID_PREFIX",
+                "OBJECTS_NAME",
+                "SIGNATURE_CONTEXT",
+                "ZERO_HASH",
+                "JSONValue",
+            ),
+            "supplierscore.audit._verify": (
+                "Fault",
+                "Verification",
+            ),
+        },
+    )

@@ -9,15 +9,17 @@ Exit codes (the same for every command):
 3     audit verification or replay failed
 ====  ==========================================================================
 
-Each command group lives in its own module and imports the stages it uses; the audit log (and with it
-``cryptography``) is imported only when an audit command, or ``score --audit-log``, runs.
+Each command group lives in its own module, which imports at its top only click and the light shared
+modules; the stages a command uses (and polars, jsonschema_rs, the OCDS importer, the spreadsheet reader,
+the audit log with ``cryptography``, FastAPI, Babel) are imported inside the command when it runs, so
+``supplierscore --help`` and every command's help load none of them (tests/test_layout.py checks which
+modules each command loads).
 """
 
 from __future__ import annotations
 
 import click
 
-from supplierscore import __version__
 from supplierscore.cli._analysis import analyse_command
 from supplierscore.cli._audit import audit_group, diff_command, replay_command, verify_command
 from supplierscore.cli._convert import convert_command
@@ -30,8 +32,26 @@ from supplierscore.cli._template import template_command
 from supplierscore.cli._validate import validate
 
 
+def _show_version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    """``--version`` as :func:`click.version_option` prints it, with the version looked up only when asked
+    (``supplierscore.__version__`` reads the installed metadata, which the other commands never need)."""
+    if not value or ctx.resilient_parsing:
+        return
+    import supplierscore
+
+    click.echo(f"supplierscore, version {supplierscore.__version__}", color=ctx.color)
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="supplierscore")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
 def main() -> None:
     """Validate bids, score them under a ruleset, rank them, and keep an auditable record.
 

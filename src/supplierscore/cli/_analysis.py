@@ -11,7 +11,6 @@ import click
 from supplierscore.cli._common import reports_errors, rules_option
 from supplierscore.errors import AuditError, UsageError
 from supplierscore.limits import printable
-from supplierscore.sheet import load_sheet
 
 
 @click.command(name="analyse")
@@ -51,6 +50,8 @@ def analyse_command(
       supplierscore analyse sheet.json examples/tenders.ndjson --out sheet-analysed.json
       supplierscore analyse sheet.json examples/tenders.ndjson --format json
     """
+    from supplierscore.sheet import load_sheet
+
     sheet = load_sheet(sheet_path)
     stored = sheet.get("analysis")
     if not inputs:

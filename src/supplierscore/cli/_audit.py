@@ -12,7 +12,6 @@ import click
 
 from supplierscore.cli._common import reports_errors, shown
 from supplierscore.errors import AuditError, UsageError
-from supplierscore.sheet import load_sheet
 
 
 @click.command(name="verify")
@@ -99,6 +98,7 @@ def diff_command(args: Sequence[str]) -> None:
       supplierscore diff audit/ 1 3
     """
     from supplierscore import audit  # only when used: it loads cryptography
+    from supplierscore.sheet import load_sheet
 
     if len(args) == 2:
         result = audit.diff_sheets(load_sheet(args[0]), load_sheet(args[1]))

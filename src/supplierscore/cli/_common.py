@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from supplierscore.errors import SupplierScoreError
-from supplierscore.inputs import Rejection
 from supplierscore.limits import printable
+
+if TYPE_CHECKING:
+    from supplierscore.inputs import Rejection
 
 F = TypeVar("F", bound=Callable[..., Any])
 

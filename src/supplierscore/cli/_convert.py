@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,19 +25,10 @@ from supplierscore.cli._common import (
 )
 from supplierscore.cli._ocds import is_ocds, ocds_source_options, refuse_ocds_options, run_import
 from supplierscore.errors import UsageError
-from supplierscore.inputs import (
-    STDIN,
-    Batch,
-    InputBytes,
-    Tender,
-    document_json,
-    document_tables,
-    read_bids,
-    write_csv_tables,
-    write_workbook,
-)
-from supplierscore.sheet import load_sheet
-from supplierscore.sheet._ocds import write_ocds
+from supplierscore.inputs import STDIN
+
+if TYPE_CHECKING:
+    from supplierscore.inputs import Batch, Tender
 
 _SUFFIX = {"json": ".json", "ndjson": ".ndjson", "xlsx": ".xlsx", "csv": ".csv"}
 
@@ -46,6 +37,8 @@ def _read_as(fmt: str) -> Callable[[Sequence[str]], Batch]:
     """A reader that takes every input as ``fmt`` whatever its extension (by naming it so)."""
 
     def read(inputs: Sequence[str]) -> Batch:
+        from supplierscore.inputs import InputBytes, read_bids
+
         named: list[str | InputBytes] = []
         for item in inputs:
             if item == STDIN or Path(item).is_dir() or item.lower().endswith(_SUFFIX[fmt]):
@@ -60,14 +53,23 @@ def _read_as(fmt: str) -> Callable[[Sequence[str]], Batch]:
     return read
 
 
+def _read_auto(inputs: Sequence[str]) -> Batch:
+    """Each input as its extension says."""
+    from supplierscore.inputs import read_bids
+
+    return read_bids(inputs)
+
+
 READS: dict[str, Callable[[Sequence[str]], Batch]] = {
-    "auto": read_bids,
+    "auto": _read_auto,
     **{fmt: _read_as(fmt) for fmt in _SUFFIX},
 }
 """How each ``--from`` format is read into a validated batch."""
 
 
 def _write_ndjson(documents: list[dict[str, Any]], out: Path, language: str) -> list[Path]:
+    from supplierscore.inputs import document_json
+
     out.write_text("".join(document_json(d) + "\n" for d in documents), encoding="utf-8")
     return [out]
 
@@ -78,16 +80,22 @@ def _write_json(documents: list[dict[str, Any]], out: Path, language: str) -> li
             f"a .json file holds one tender document and the input has {len(documents)}: "
             "write .ndjson (one per line) instead"
         )
+    from supplierscore.inputs import document_json
+
     out.write_text(document_json(documents[0]) + "\n", encoding="utf-8")
     return [out]
 
 
 def _write_xlsx(documents: list[dict[str, Any]], out: Path, language: str) -> list[Path]:
+    from supplierscore.inputs import document_tables, write_workbook
+
     write_workbook(document_tables(documents), out, language=language)
     return [out]
 
 
 def _write_csv(documents: list[dict[str, Any]], out: Path, language: str) -> list[Path]:
+    from supplierscore.inputs import document_tables, write_csv_tables
+
     return write_csv_tables(document_tables(documents), out, language)
 
 
@@ -198,6 +206,10 @@ def convert_command(
 
 
 def _to_ocds(inputs: Sequence[str], out: str, quiet: bool) -> None:
+    from supplierscore.inputs import read_bids
+    from supplierscore.sheet import load_sheet
+    from supplierscore.sheet._ocds import write_ocds
+
     sheet_path, *sources = inputs
     sheet = load_sheet(sheet_path)
     tenders: list[Tender] = []

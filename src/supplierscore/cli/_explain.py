@@ -11,7 +11,6 @@ from supplierscore.cli._analysis import bid_lines
 from supplierscore.cli._common import reports_errors
 from supplierscore.errors import UsageError
 from supplierscore.limits import printable as _p
-from supplierscore.sheet import load_sheet
 
 
 @click.command(name="explain")
@@ -32,6 +31,8 @@ def explain_command(sheet_path: str, bid_id: str, tender_id: str | None) -> None
 
     A sheet written with `score --analysis` also says what would make the bid first, or eligible.
     """
+    from supplierscore.sheet import load_sheet
+
     sheet = load_sheet(sheet_path)
     rows = [r for r in sheet["rows"] if r["bid_id"] == bid_id and tender_id in (None, r["tender_id"])]
     if not rows:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from supplierscore.errors import UsageError
-from supplierscore.inputs import STDIN, OcdsImport, import_ocds, looks_like_ocds
-from supplierscore.sheet._model import _json_bytes
+from supplierscore.inputs import STDIN  # from a module of constants and records: light
+
+if TYPE_CHECKING:
+    from supplierscore.inputs import OcdsImport
 
 F = TypeVar("F", bound=Callable[..., Any])
 _SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -62,6 +64,8 @@ def ocds_options(command: F) -> F:
 
 def is_ocds(inputs: Sequence[str], from_format: str | None) -> bool:
     """Whether to read the inputs as OCDS: asked for, or every input file looks like OCDS."""
+    from supplierscore.inputs import looks_like_ocds  # a light module: not the OCDS importer
+
     if from_format == "ocds":
         if STDIN in inputs:
             raise UsageError("OCDS is read from files: save standard input to a .json or .jsonl file first")
@@ -112,6 +116,9 @@ def run_import(
     quiet: bool,
 ) -> OcdsImport:
     """Import OCDS, print the report (unless quiet) and save it with ``--report``."""
+    from supplierscore.inputs import import_ocds
+    from supplierscore.sheet._model import _json_bytes
+
     imported = import_ocds(inputs, suppliers=suppliers, marks=marks)
     if report_path:
         target = Path(report_path)

@@ -8,8 +8,6 @@ import click
 
 from supplierscore.cli._common import EXIT_REJECTED, reports_errors, shown
 from supplierscore.errors import UsageError
-from supplierscore.inputs import read_bids
-from supplierscore.ruleset import format_lint, lint, list_presets, load_ruleset, summarize
 
 
 @click.group()
@@ -46,6 +44,8 @@ def rules_check(ruleset_path: str, jurisdiction: str | None, strict: bool) -> No
       supplierscore rules check --jurisdiction US rules/cities-of-migration.yaml
       supplierscore rules check --strict preset:uk-ppn002-social-value
     """
+    from supplierscore.ruleset import format_lint, lint, load_ruleset, summarize
+
     ruleset = load_ruleset(ruleset_path)
     try:
         warnings = lint(ruleset, jurisdiction)
@@ -69,6 +69,8 @@ def rules_list() -> None:
       supplierscore rules list
       supplierscore score examples/tenders.ndjson --rules preset:toronto-social-procurement --out sheet.json
     """
+    from supplierscore.ruleset import list_presets
+
     for number, preset in enumerate(list_presets()):
         if number:
             click.echo("")
@@ -106,6 +108,8 @@ def rules_diff(first: str, second: str, inputs: tuple[str, ...]) -> None:
           --input examples/tenders.ndjson
     """
     from supplierscore.audit import compare_rulesets, format_comparison  # imports the audit stage
+    from supplierscore.inputs import read_bids
+    from supplierscore.ruleset import load_ruleset
 
     a, b = load_ruleset(first), load_ruleset(second)
     batch = read_bids(list(inputs)) if inputs else None

@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,12 +25,15 @@ from supplierscore.cli._common import (
     rules_option,
 )
 from supplierscore.cli._ocds import is_ocds, ocds_options, refuse_ocds_options, run_import
-from supplierscore.engine import DEFAULT_CHUNK_LINES, score, score_stream, source_date, with_analysis
+from supplierscore.engine import DEFAULT_CHUNK_LINES
 from supplierscore.errors import UsageError
-from supplierscore.inputs import STDIN, Batch, InputBytes, Rejection, read_bids
+from supplierscore.inputs import STDIN
 from supplierscore.limits import printable
-from supplierscore.ruleset import Ruleset, default_ruleset_path, load_ruleset
-from supplierscore.sheet import STREAMABLE, WRITERS, Row, ScoreSheet, check_output
+
+if TYPE_CHECKING:
+    from supplierscore.inputs import Batch, Rejection
+    from supplierscore.ruleset import Ruleset
+    from supplierscore.sheet import Row, ScoreSheet
 
 
 @click.command(name="score")
@@ -110,6 +113,11 @@ def score_command(
 
     A run with --audit-log keeps the whole sheet in memory (the log stores it); other large runs stream.
     """
+    from supplierscore.engine import score, source_date
+    from supplierscore.inputs import InputBytes, read_bids
+    from supplierscore.ruleset import default_ruleset_path, load_ruleset
+    from supplierscore.sheet import WRITERS, check_output
+
     if signing_key and not audit_log:
         raise UsageError("--signing-key signs an audit log checkpoint: give --audit-log DIR too")
     if analysis and chunk_lines:
@@ -147,6 +155,8 @@ def score_command(
         batch = read_bids([captured[0] if item == STDIN and captured else item for item in inputs])
     sheet = score(batch, ruleset, progress=None if quiet else _progress_bar(batch), created_at=source_date())
     if analysis:
+        from supplierscore.engine import with_analysis
+
         sheet = with_analysis(sheet, batch, ruleset)
         if Path(out).suffix.lower() != ".json" and not quiet:
             click.echo("note: only a JSON sheet keeps the analysis; it is printed below", err=True)
@@ -186,18 +196,23 @@ def _clean_up_on_signals() -> None:
 
 
 def _large(inputs: Sequence[str], out: str) -> bool:
-    """Whether to stream by default: a streamable sheet from input files over STREAM_MIN_BYTES."""
-    if Path(out).suffix.lower() not in STREAMABLE:
-        return False
+    """Whether to stream by default: a streamable sheet from input files over STREAM_MIN_BYTES (the size
+    asked first: knowing what streams loads the streaming writer, which a small run never needs)."""
     paths = [Path(p) for p in inputs if p != STDIN]
     files = [f for p in paths for f in (p.rglob("*") if p.is_dir() else [p]) if f.is_file()]
-    return sum(f.stat().st_size for f in files) > STREAM_MIN_BYTES
+    if sum(f.stat().st_size for f in files) <= STREAM_MIN_BYTES:
+        return False
+    from supplierscore.sheet import STREAMABLE
+
+    return Path(out).suffix.lower() in STREAMABLE
 
 
 def _score_streaming(
     inputs: Sequence[str], ruleset: Ruleset, out: str, chunk_lines: int, workers: int | None, quiet: bool
 ) -> None:
     """Score in chunks, in constant memory; print the counts (the per-tender summary is in the sheet)."""
+    from supplierscore.engine import score_stream, source_date
+
     outcome = score_stream(
         inputs,
         ruleset,

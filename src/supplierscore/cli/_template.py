@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from supplierscore.cli._common import reports_errors, rules_option
 from supplierscore.errors import UsageError
-from supplierscore.inputs import document_tables, write_csv_tables, write_workbook
-from supplierscore.ruleset import PRICE_FIELD, PRICE_METHODS, Ruleset, default_ruleset_path, load_ruleset
+
+if TYPE_CHECKING:
+    from supplierscore.ruleset import Ruleset
 
 _EVIDENCE_FIELDS = (
     "certifications.issuer",
@@ -47,6 +49,9 @@ def template_command(out: str, rules_path: str | None, language: str) -> None:
       supplierscore template soumissions.xlsx --lang fr --rules rules/cities-of-migration.yaml
       supplierscore score bids.xlsx --out sheet.xlsx
     """
+    from supplierscore.inputs import document_tables, write_csv_tables, write_workbook
+    from supplierscore.ruleset import default_ruleset_path, load_ruleset
+
     ruleset = load_ruleset(rules_path or default_ruleset_path())
     scored: dict[str, list[str]] = {}
     for path, user in _uses(ruleset):
@@ -69,6 +74,8 @@ def template_command(out: str, rules_path: str | None, language: str) -> None:
 
 def _uses(ruleset: Ruleset) -> Iterator[tuple[str, str]]:
     """(field path, criterion or gate id) for every field the ruleset reads."""
+    from supplierscore.ruleset import PRICE_FIELD, PRICE_METHODS
+
     for criterion in ruleset.criteria:
         field = criterion.field
         if field is None:

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,9 +17,10 @@ from supplierscore.cli._common import (
     print_rejections,
     reports_errors,
 )
-from supplierscore.inputs import Batch, read_bids
 from supplierscore.limits import printable
-from supplierscore.sheet import check_output, write_rejections
+
+if TYPE_CHECKING:
+    from supplierscore.inputs import Batch
 
 
 @click.command()
@@ -53,6 +54,9 @@ def validate(inputs: Sequence[str], out: str | None, output_format: str) -> None
       supplierscore validate bids.xlsx
       cat bids.ndjson | supplierscore validate - --format json
     """
+    from supplierscore.inputs import read_bids
+    from supplierscore.sheet import check_output, write_rejections
+
     if out:
         check_output(out, (".json", ".csv"), inputs)  # before reading: never over an input
     batch = read_bids(inputs)

@@ -24,15 +24,25 @@ the weights, integrity flags) without changing any score: see :mod:`supplierscor
 
 from __future__ import annotations
 
-from supplierscore.engine._analysis import analyse, analyse_tender, with_analysis
-from supplierscore.engine._criteria import Evidence, evidence_for
-from supplierscore.engine._flags import Flag
-from supplierscore.engine._gates import gate_failure
-from supplierscore.engine._levers import apply_change
-from supplierscore.engine._run import metadata_for, score, source_date
-from supplierscore.engine._stream import DEFAULT_CHUNK_LINES, StreamOutcome, score_stream
-from supplierscore.engine._tender import score_tender
-from supplierscore.engine._values import MISSING, resolve, round_points
+from typing import TYPE_CHECKING
+
+from supplierscore import _lazy
+
+if TYPE_CHECKING:
+    from supplierscore.engine._analysis import analyse, analyse_tender, with_analysis
+    from supplierscore.engine._criteria import Evidence, evidence_for
+    from supplierscore.engine._flags import Flag
+    from supplierscore.engine._gates import gate_failure
+    from supplierscore.engine._levers import apply_change
+    from supplierscore.engine._run import metadata_for, score, source_date
+    from supplierscore.engine._stream import StreamOutcome, score_stream
+    from supplierscore.engine._tender import score_tender
+    from supplierscore.engine._values import MISSING, resolve, round_points
+
+DEFAULT_CHUNK_LINES = 1000
+"""Lines (tenders) read and scored at a time when streaming: about 30,000 bids, a few hundred MiB at most.
+Defined here, not in ``_stream``, so that ``supplierscore score --help`` can show it without loading the
+streaming machinery."""
 
 __all__ = [
     "DEFAULT_CHUNK_LINES",
@@ -54,3 +64,37 @@ __all__ = [
     "source_date",
     "with_analysis",
 ]
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = _lazy(
+        __name__,
+        {
+            "supplierscore.engine._analysis": (
+                "analyse",
+                "analyse_tender",
+                "with_analysis",
+            ),
+            "supplierscore.engine._criteria": (
+                "Evidence",
+                "evidence_for",
+            ),
+            "supplierscore.engine._flags": ("Flag",),
+            "supplierscore.engine._gates": ("gate_failure",),
+            "supplierscore.engine._levers": ("apply_change",),
+            "supplierscore.engine._run": (
+                "metadata_for",
+                "score",
+                "source_date",
+            ),
+            "supplierscore.engine._stream": (
+                "StreamOutcome",
+                "score_stream",
+            ),
+            "supplierscore.engine._tender": ("score_tender",),
+            "supplierscore.engine._values": (
+                "MISSING",
+                "resolve",
+                "round_points",
+            ),
+        },
+    )

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from supplierscore import ruleset as rs
+from supplierscore.engine import DEFAULT_CHUNK_LINES  # defined there: `score --help` shows it
 from supplierscore.engine._participation import participation_keys
 from supplierscore.engine._run import metadata_for
 from supplierscore.engine._tender import score_tender
@@ -57,9 +58,6 @@ from supplierscore.sheet import (
     sheet_shape,
     write_parquet_piece,
 )
-
-DEFAULT_CHUNK_LINES = 1000
-"""Lines (tenders) read and scored at a time: about 30,000 bids, a few hundred MiB at most."""
 
 
 @dataclass(frozen=True, slots=True)

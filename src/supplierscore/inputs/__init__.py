@@ -27,45 +27,51 @@ Example:
 
 from __future__ import annotations
 
-from supplierscore.inputs._batch import (
-    MAX_DEPTH,
-    MAX_LINE_BYTES,
-    STDIN,
-    SUPPORTED_SUFFIXES,
-    Batch,
-    FileSummary,
-    InputBytes,
-    Rejection,
-    Tender,
-)
-from supplierscore.inputs._ocds import OcdsImport, import_ocds, looks_like_ocds
-from supplierscore.inputs._ocds_report import ImportReport, NotBid, OcdsFileReport, Placeholder
-from supplierscore.inputs._ocds_schema import (
-    BIDS_EXTENSION_URL,
-    OCDS_VERSION,
-    RELEASE_SCHEMA_URL,
-    release_package_schema,
-    release_schema,
-)
-from supplierscore.inputs._parse import parse_json
-from supplierscore.inputs._read import (
-    Chunk,
-    ReadPlan,
-    add_shares,
-    iter_batches,
-    paused_gc,
-    plan_reading,
-    read_bids,
-    read_chunk,
-    read_documents,
-)
-from supplierscore.inputs._validate import schema_errors
-from supplierscore.inputs._workbook import (
-    document_json,
-    document_tables,
-    write_csv_tables,
-    write_workbook,
-)
+from typing import TYPE_CHECKING
+
+from supplierscore import _lazy
+
+if TYPE_CHECKING:
+    from supplierscore.inputs._batch import (
+        MAX_DEPTH,
+        MAX_LINE_BYTES,
+        STDIN,
+        SUPPORTED_SUFFIXES,
+        Batch,
+        FileSummary,
+        InputBytes,
+        Rejection,
+        Tender,
+    )
+    from supplierscore.inputs._ocds import OcdsImport, import_ocds
+    from supplierscore.inputs._ocds_detect import looks_like_ocds
+    from supplierscore.inputs._ocds_report import ImportReport, NotBid, OcdsFileReport, Placeholder
+    from supplierscore.inputs._ocds_schema import (
+        BIDS_EXTENSION_URL,
+        OCDS_VERSION,
+        RELEASE_SCHEMA_URL,
+        release_package_schema,
+        release_schema,
+    )
+    from supplierscore.inputs._parse import parse_json
+    from supplierscore.inputs._read import (
+        Chunk,
+        ReadPlan,
+        add_shares,
+        iter_batches,
+        paused_gc,
+        plan_reading,
+        read_bids,
+        read_chunk,
+        read_documents,
+    )
+    from supplierscore.inputs._validate import schema_errors
+    from supplierscore.inputs._workbook import (
+        document_json,
+        document_tables,
+        write_csv_tables,
+        write_workbook,
+    )
 
 __all__ = [
     "BIDS_EXTENSION_URL",
@@ -105,3 +111,55 @@ __all__ = [
     "write_csv_tables",
     "write_workbook",
 ]
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = _lazy(
+        __name__,
+        {
+            "supplierscore.inputs._batch": (
+                "MAX_DEPTH",
+                "MAX_LINE_BYTES",
+                "STDIN",
+                "SUPPORTED_SUFFIXES",
+                "Batch",
+                "FileSummary",
+                "InputBytes",
+                "Rejection",
+                "Tender",
+            ),
+            "supplierscore.inputs._ocds": ("OcdsImport", "import_ocds"),
+            "supplierscore.inputs._ocds_detect": ("looks_like_ocds",),
+            "supplierscore.inputs._ocds_report": (
+                "ImportReport",
+                "NotBid",
+                "OcdsFileReport",
+                "Placeholder",
+            ),
+            "supplierscore.inputs._ocds_schema": (
+                "BIDS_EXTENSION_URL",
+                "OCDS_VERSION",
+                "RELEASE_SCHEMA_URL",
+                "release_package_schema",
+                "release_schema",
+            ),
+            "supplierscore.inputs._parse": ("parse_json",),
+            "supplierscore.inputs._read": (
+                "Chunk",
+                "ReadPlan",
+                "add_shares",
+                "iter_batches",
+                "paused_gc",
+                "plan_reading",
+                "read_bids",
+                "read_chunk",
+                "read_documents",
+            ),
+            "supplierscore.inputs._validate": ("schema_errors",),
+            "supplierscore.inputs._workbook": (
+                "document_json",
+                "document_tables",
+                "write_csv_tables",
+                "write_workbook",
+            ),
+        },
+    )

@@ -41,7 +41,6 @@ from supplierscore.inputs._gather import (
 )
 from supplierscore.inputs._lines import bounded_lines, read_bounded, too_long
 from supplierscore.inputs._parse import _parse_line
-from supplierscore.inputs._sheets import plan_spreadsheet, read_spreadsheet
 from supplierscore.inputs._spreadsheet import is_spreadsheet
 from supplierscore.inputs._validate import (
     _bid_rule_errors,
@@ -175,6 +174,8 @@ def _plan_file(
     offset = lines = 0
     with _open(name, source) as stream:
         if is_spreadsheet(name):
+            from supplierscore.inputs._sheets import plan_spreadsheet  # loaded for spreadsheets only
+
             sha256, found, empty = plan_spreadsheet(
                 name, stream.read(), None if isinstance(source, bytes) else str(source)
             )
@@ -244,6 +245,8 @@ def read_chunk(chunk: Chunk, duplicates: frozenset[str] = frozenset()) -> Batch:
         try:
             stream.seek(chunk.offset)
             if is_spreadsheet(chunk.source):
+                from supplierscore.inputs._sheets import read_spreadsheet  # loaded for spreadsheets only
+
                 read_spreadsheet(collector, summary, chunk.source, stream.read(), chunk.path)
             elif _is_single_document(chunk.source):
                 collector.read_single(*read_bounded(stream))

@@ -16,10 +16,15 @@ Fixed text comes from gettext catalogs (``locale/<lang>/LC_MESSAGES/supplierscor
 
 from __future__ import annotations
 
-from supplierscore.report._i18n import Messages, available_languages, messages
-from supplierscore.report._letters import Letter, letters_for, to_html, to_markdown, write_letters
-from supplierscore.report._report import render_report, write_report
-from supplierscore.report._view import Bid, SheetView, TenderView, sheet_view
+from typing import TYPE_CHECKING
+
+from supplierscore import _lazy
+
+if TYPE_CHECKING:
+    from supplierscore.report._i18n import Messages, available_languages, messages
+    from supplierscore.report._letters import Letter, letters_for, to_html, to_markdown, write_letters
+    from supplierscore.report._report import render_report, write_report
+    from supplierscore.report._view import Bid, SheetView, TenderView, sheet_view
 
 __all__ = [
     "Bid",
@@ -37,3 +42,32 @@ __all__ = [
     "write_letters",
     "write_report",
 ]
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = _lazy(
+        __name__,
+        {
+            "supplierscore.report._i18n": (
+                "Messages",
+                "available_languages",
+                "messages",
+            ),
+            "supplierscore.report._letters": (
+                "Letter",
+                "letters_for",
+                "to_html",
+                "to_markdown",
+                "write_letters",
+            ),
+            "supplierscore.report._report": (
+                "render_report",
+                "write_report",
+            ),
+            "supplierscore.report._view": (
+                "Bid",
+                "SheetView",
+                "TenderView",
+                "sheet_view",
+            ),
+        },
+    )

@@ -37,51 +37,56 @@ Example:
 
 from __future__ import annotations
 
-from supplierscore.ruleset._diff import rule_changes, ruleset_changes
-from supplierscore.ruleset._fields import _Catalog as _Catalog
-from supplierscore.ruleset._fields import is_known_field, known_fields
-from supplierscore.ruleset._lint import LintWarning, format_lint, lint
-from supplierscore.ruleset._load import (
-    default_ruleset_path,
-    load_ruleset,
-    parse_ruleset,
-    ruleset_from_bytes,
-    ruleset_from_canonical,
-)
-from supplierscore.ruleset._models import (
-    GROUPS_CERTIFIABLE,
-    METHODS,
-    NOT_SOCIAL_GROUPS,
-    PRICE_FIELD,
-    PRICE_METHODS,
-    AbnormallyLow,
-    Band,
-    Bands,
-    Boolean,
-    Count,
-    Criterion,
-    Evidence,
-    FieldRef,
-    Gate,
-    Integrity,
-    Linear,
-    Lookup,
-    Method,
-    Panel,
-    Participation,
-    Policy,
-    PriceLinear,
-    PriceProportional,
-    Ranking,
-    Rounding,
-    Ruleset,
-    Source,
-    Threshold,
-    TieBreaker,
-)
-from supplierscore.ruleset._presets import PRESET_PREFIX, PresetInfo, list_presets, preset_names
-from supplierscore.ruleset._rules import PARTICIPATION_ANY
-from supplierscore.ruleset._summary import summarize
+from typing import TYPE_CHECKING
+
+from supplierscore import _lazy
+
+if TYPE_CHECKING:
+    from supplierscore.ruleset._diff import rule_changes, ruleset_changes
+    from supplierscore.ruleset._fields import _Catalog as _Catalog
+    from supplierscore.ruleset._fields import is_known_field, known_fields
+    from supplierscore.ruleset._lint import LintWarning, format_lint, lint
+    from supplierscore.ruleset._load import (
+        default_ruleset_path,
+        load_ruleset,
+        parse_ruleset,
+        ruleset_from_bytes,
+        ruleset_from_canonical,
+    )
+    from supplierscore.ruleset._models import (
+        GROUPS_CERTIFIABLE,
+        METHODS,
+        NOT_SOCIAL_GROUPS,
+        PRICE_FIELD,
+        PRICE_METHODS,
+        AbnormallyLow,
+        Band,
+        Bands,
+        Boolean,
+        Count,
+        Criterion,
+        Evidence,
+        FieldRef,
+        Gate,
+        Integrity,
+        Linear,
+        Lookup,
+        Method,
+        Panel,
+        Participation,
+        Policy,
+        PriceLinear,
+        PriceProportional,
+        Ranking,
+        Rounding,
+        Ruleset,
+        Source,
+        Threshold,
+        TieBreaker,
+    )
+    from supplierscore.ruleset._presets import PRESET_PREFIX, PresetInfo, list_presets, preset_names
+    from supplierscore.ruleset._rules import PARTICIPATION_ANY
+    from supplierscore.ruleset._summary import summarize
 
 __all__ = [
     "GROUPS_CERTIFIABLE",
@@ -132,3 +137,70 @@ __all__ = [
     "ruleset_from_canonical",
     "summarize",
 ]
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = _lazy(
+        __name__,
+        {
+            "supplierscore.ruleset._diff": (
+                "rule_changes",
+                "ruleset_changes",
+            ),
+            "supplierscore.ruleset._fields": (
+                "_Catalog",
+                "is_known_field",
+                "known_fields",
+            ),
+            "supplierscore.ruleset._lint": (
+                "LintWarning",
+                "format_lint",
+                "lint",
+            ),
+            "supplierscore.ruleset._load": (
+                "default_ruleset_path",
+                "load_ruleset",
+                "parse_ruleset",
+                "ruleset_from_bytes",
+                "ruleset_from_canonical",
+            ),
+            "supplierscore.ruleset._models": (
+                "GROUPS_CERTIFIABLE",
+                "METHODS",
+                "NOT_SOCIAL_GROUPS",
+                "PRICE_FIELD",
+                "PRICE_METHODS",
+                "AbnormallyLow",
+                "Band",
+                "Bands",
+                "Boolean",
+                "Count",
+                "Criterion",
+                "Evidence",
+                "FieldRef",
+                "Gate",
+                "Integrity",
+                "Linear",
+                "Lookup",
+                "Method",
+                "Panel",
+                "Participation",
+                "Policy",
+                "PriceLinear",
+                "PriceProportional",
+                "Ranking",
+                "Rounding",
+                "Ruleset",
+                "Source",
+                "Threshold",
+                "TieBreaker",
+            ),
+            "supplierscore.ruleset._presets": (
+                "PRESET_PREFIX",
+                "PresetInfo",
+                "list_presets",
+                "preset_names",
+            ),
+            "supplierscore.ruleset._rules": ("PARTICIPATION_ANY",),
+            "supplierscore.ruleset._summary": ("summarize",),
+        },
+    )

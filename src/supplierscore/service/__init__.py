@@ -16,7 +16,29 @@ Example:
 
 from __future__ import annotations
 
-from supplierscore.service._app import ServiceConfig, create_app
-from supplierscore.service._keys import ROLES, ApiKey, KeyStore, add_key
+from typing import TYPE_CHECKING
+
+from supplierscore import _lazy
+
+if TYPE_CHECKING:
+    from supplierscore.service._app import ServiceConfig, create_app
+    from supplierscore.service._keys import ROLES, ApiKey, KeyStore, add_key
 
 __all__ = ["ROLES", "ApiKey", "KeyStore", "ServiceConfig", "add_key", "create_app"]
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = _lazy(
+        __name__,
+        {
+            "supplierscore.service._app": (
+                "ServiceConfig",
+                "create_app",
+            ),
+            "supplierscore.service._keys": (
+                "ROLES",
+                "ApiKey",
+                "KeyStore",
+                "add_key",
+            ),
+        },
+    )

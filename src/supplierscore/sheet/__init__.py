@@ -31,22 +31,27 @@ JSON and Parquet keep text exactly as it came.
 
 from __future__ import annotations
 
-from supplierscore.sheet._breakdown import Breakdown, Line
-from supplierscore.sheet._files import WRITE_ERRORS, check_output
-from supplierscore.sheet._model import (
-    BidResult,
-    BreakdownRow,
-    Counts,
-    Exact,
-    Metadata,
-    ParticipationRow,
-    Row,
-    ScoreSheet,
-)
-from supplierscore.sheet._read import load_sheet, parse_sheet
-from supplierscore.sheet._stream import STREAMABLE, SheetWriter, sheet_shape, write_parquet_piece
-from supplierscore.sheet._tables import neutralise
-from supplierscore.sheet._writers import WRITERS, write_rejections
+from typing import TYPE_CHECKING
+
+from supplierscore import _lazy
+
+if TYPE_CHECKING:
+    from supplierscore.sheet._breakdown import Breakdown, Line
+    from supplierscore.sheet._files import WRITE_ERRORS, check_output
+    from supplierscore.sheet._model import (
+        BidResult,
+        BreakdownRow,
+        Counts,
+        Exact,
+        Metadata,
+        ParticipationRow,
+        Row,
+        ScoreSheet,
+    )
+    from supplierscore.sheet._read import load_sheet, parse_sheet
+    from supplierscore.sheet._stream import STREAMABLE, SheetWriter, sheet_shape, write_parquet_piece
+    from supplierscore.sheet._tables import neutralise
+    from supplierscore.sheet._writers import WRITERS, write_rejections
 
 __all__ = [
     "STREAMABLE",
@@ -71,3 +76,40 @@ __all__ = [
     "write_parquet_piece",
     "write_rejections",
 ]
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = _lazy(
+        __name__,
+        {
+            "supplierscore.sheet._breakdown": ("Breakdown", "Line"),
+            "supplierscore.sheet._files": (
+                "WRITE_ERRORS",
+                "check_output",
+            ),
+            "supplierscore.sheet._model": (
+                "BidResult",
+                "BreakdownRow",
+                "Counts",
+                "Exact",
+                "Metadata",
+                "ParticipationRow",
+                "Row",
+                "ScoreSheet",
+            ),
+            "supplierscore.sheet._read": (
+                "load_sheet",
+                "parse_sheet",
+            ),
+            "supplierscore.sheet._stream": (
+                "STREAMABLE",
+                "SheetWriter",
+                "sheet_shape",
+                "write_parquet_piece",
+            ),
+            "supplierscore.sheet._tables": ("neutralise",),
+            "supplierscore.sheet._writers": (
+                "WRITERS",
+                "write_rejections",
+            ),
+        },
+    )

@@ -10,23 +10,44 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-
-import polars as pl
-import xlsxwriter.exceptions
+from typing import TYPE_CHECKING
 
 from supplierscore.errors import OutputError, UsageError
 
 _TEMP_PREFIX = ".supplierscore-"
 
-WRITE_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    pl.exceptions.PolarsError,
-    xlsxwriter.exceptions.XlsxWriterException,
-)
-"""What a writer raises when the file system fails it: polars and xlsxwriter wrap some OS errors."""
+if TYPE_CHECKING:
+    WRITE_ERRORS: tuple[type[BaseException], ...]
+    """What a writer raises when the file system fails it: polars and xlsxwriter wrap some OS errors."""
+else:
+
+    def __getattr__(name: str) -> tuple[type[BaseException], ...]:
+        """``WRITE_ERRORS``, made on first use: it names polars' and xlsxwriter's errors, so it imports
+        them, which a JSON or CSV write never needs (see :func:`_write_errors`)."""
+        if name != "WRITE_ERRORS":
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        import polars as pl
+        import xlsxwriter.exceptions
+
+        errors = (OSError, pl.exceptions.PolarsError, xlsxwriter.exceptions.XlsxWriterException)
+        globals()[name] = errors
+        return errors
+
+
+def _write_errors() -> tuple[type[BaseException], ...]:
+    """:data:`WRITE_ERRORS` among the libraries loaded, importing none: one never imported raised nothing.
+    An ``except`` clause asks only once an error is on its way, so a JSON or CSV write loads neither
+    polars nor xlsxwriter."""
+    errors: list[type[BaseException]] = [OSError]
+    if (polars := sys.modules.get("polars")) is not None:
+        errors.append(polars.exceptions.PolarsError)
+    if (xlsxwriter := sys.modules.get("xlsxwriter.exceptions")) is not None:
+        errors.append(xlsxwriter.XlsxWriterException)
+    return tuple(errors)
 
 
 def companions(path: Path) -> list[Path]:
@@ -114,7 +135,7 @@ def write_atomically(target: Path, write: Callable[[Path], list[Path]]) -> list[
     try:
         with staging(target) as folder:
             return publish(write(folder / target.name), target)
-    except WRITE_ERRORS as error:
+    except _write_errors() as error:
         raise _output_error(target, error) from error
 
 

@@ -8,11 +8,22 @@ from pathlib import Path
 
 from supplierscore.inputs import Rejection
 from supplierscore.sheet._model import ScoreSheet, _dispatch, _json_bytes, _write_json
-from supplierscore.sheet._parquet import _write_parquet
 from supplierscore.sheet._tables import _csv_file, _rejection_table, _write_csv
-from supplierscore.sheet._xlsx import _write_xlsx
 
 Writer = Callable[[ScoreSheet, Path], list[Path]]
+
+
+def _write_parquet(sheet: ScoreSheet, path: Path) -> list[Path]:
+    from supplierscore.sheet._parquet import _write_parquet as write  # polars loads for Parquet only
+
+    return write(sheet, path)
+
+
+def _write_xlsx(sheet: ScoreSheet, path: Path) -> list[Path]:
+    from supplierscore.sheet._xlsx import _write_xlsx as write  # xlsxwriter loads for XLSX only
+
+    return write(sheet, path)
+
 
 WRITERS: dict[str, Writer] = {
     ".csv": _write_csv,
