@@ -127,6 +127,7 @@ def _line_maker(compiled: CompiledCriterion, ruleset: rs.Ruleset) -> LineMaker:
     getters = tuple(_getter(path) for path in compiled.inputs)
     weighs_evidence = compiled.criterion.evidence is not None
     remembered: dict[Any, Line] = {}
+    certified: dict[Any, Line] = {}
 
     def make_line(
         tender_id: str, bid: Mapping[str, Any], header: Mapping[str, Any], prices: PriceContext
@@ -137,19 +138,30 @@ def _line_maker(compiled: CompiledCriterion, ruleset: rs.Ruleset) -> LineMaker:
     if compiled.kind == "price":
         return make_line
 
+    if len(getters) == 1:
+        (get,) = getters
+
+        def key_of(bid: Mapping[str, Any], header: Mapping[str, Any]) -> Any:
+            value = get(bid, header)
+            kind = type(value)
+            # A str or int is its own key: every other key is a tuple (bool included), never equal to it.
+            return value if kind is str or kind is int else value_key(value)
+    else:
+
+        def key_of(bid: Mapping[str, Any], header: Mapping[str, Any]) -> Any:
+            return tuple([value_key(get(bid, header)) for get in getters])
+
     def line(tender_id: str, bid: Mapping[str, Any], header: Mapping[str, Any], prices: PriceContext) -> Line:
-        evidence = (
-            evidence_for(compiled, bid, header.get("closing_date"))
-            if weighs_evidence and bid.get("certifications")
-            else None
-        )
-        key = (tuple(value_key(get(bid, header)) for get in getters), evidence)
-        found = remembered.get(key)
+        key = key_of(bid, header)
+        lines = remembered
+        if weighs_evidence and bid.get("certifications"):  # kept apart: the evidence is in the key
+            key, lines = (key, evidence_for(compiled, bid, header.get("closing_date"))), certified
+        found = lines.get(key)
         if found is None:
             found = make_line(tender_id, bid, header, prices)
-            if len(remembered) >= MAX_REMEMBERED:
-                remembered.clear()
-            remembered[key] = found
+            if len(lines) >= MAX_REMEMBERED:
+                lines.clear()
+            lines[key] = found
         return found
 
     return line

@@ -162,27 +162,27 @@ def _with_participation(bid: Mapping[str, Any], ruleset: rs.Ruleset) -> Mapping[
 def _row(
     tender_id: str, title: str | None, rank: int | None, result: _BidResult, total: Decimal | None
 ) -> Row:
-    supplier = result.bid["supplier"]
-    price = result.bid["price"]
-    fields: dict[str, Any] = {
-        "tender_id": tender_id,
-        "rank": rank,
-        "bid_id": result.bid["id"],
-        "supplier_id": supplier["id"],
-        "supplier_name": supplier["name"],
-        "eligible": result.eligible,
-        "reasons": tuple(result.reasons),
-        "total": total,
-        "points": result.points,
-        "groups": result.groups,
-        "tender_title": title,
-        "price": format(Decimal(price["amount"]), "f"),
-        "currency": price.get("currency"),
-    }
-    counted = result.bid.get("participation")
+    bid = result.bid
+    supplier, price = bid["supplier"], bid["price"]
+    values = (
+        tender_id,
+        rank,
+        bid["id"],
+        supplier["id"],
+        supplier["name"],
+        result.eligible,
+        tuple(result.reasons),
+        total,
+        result.points,
+        result.groups,
+        title,
+        format(Decimal(price["amount"]), "f"),
+        price.get("currency"),
+    )  # in Row's field order: positional, as this runs once per bid
+    counted = bid.get("participation")
     if counted is not None:
-        return ParticipationRow(**fields, participation={key: str(value) for key, value in counted.items()})
-    return Row(**fields)
+        return ParticipationRow(*values, participation={key: str(value) for key, value in counted.items()})
+    return Row(*values)
 
 
 def _ranking(ruleset: rs.Ruleset) -> Any:
