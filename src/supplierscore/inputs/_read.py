@@ -35,6 +35,7 @@ from supplierscore.inputs._batch import (
 )
 from supplierscore.inputs._duplicates import bids_with_duplicate_keys
 from supplierscore.inputs._expand import _expand_inputs, _is_single_document
+from supplierscore.inputs._fastjson import parse_line
 from supplierscore.inputs._gather import (
     repeated_content,
     spread_document,
@@ -382,7 +383,7 @@ class _Collector:
 
     def _add_raw(self, summary: FileSummary, line_no: int, raw: bytes, *, offset: int) -> None:
         try:
-            document, out_of_bounds = _parse_line(raw, offset=offset)
+            document, out_of_bounds = parse_line(raw, offset=offset)
         except _LineError as error:
             split = bids_with_duplicate_keys(raw) if error.reason.startswith("duplicate key") else None
             if split is None:
