@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from supplierscore.inputs import read_bids, read_documents
 from supplierscore.inputs._batch import MAX_DEPTH, InputBytes, _LineError
-from supplierscore.inputs._fastjson import _UNPROVEN, _shallow, fast_document, parse_line
+from supplierscore.inputs._fastjson import _UNPROVEN, _shallow, fast_document, parse_line, plain
 from supplierscore.inputs._parse import _parse_line, _too_deep
+from supplierscore.inputs._read import _unreadable_values
 
 from .strategies import tender_documents
 
@@ -248,3 +249,98 @@ def test_read_documents_is_unchanged_by_the_fast_reader() -> None:
     assert [r.path for r in read_documents(document).rejections if "float" in r.reason] == [
         "/bids/0/price/amount"
     ]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Documents given in memory (read_documents): the one-walk proof that nothing needs reporting
+
+memory_scalar = st.one_of(
+    st.integers(min_value=-(2**140), max_value=2**140),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.sampled_from([Decimal("1e-41"), Decimal("1e41"), Decimal("1" * 41), Decimal("12.50")]),
+    st.floats(allow_nan=True),
+    st.text(max_size=4),
+    st.sampled_from(["\ud800", "é\udc00", True, False, None, (1, 2), (1.5,), b"x"]),
+)
+memory_key = st.one_of(st.text(max_size=3), st.sampled_from(["\ud800", 1, 1.5, None, True]))
+memory_value = st.recursive(
+    memory_scalar,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(memory_key, inner, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(memory_value)
+def test_a_plain_document_has_nothing_to_report(value: Any) -> None:
+    if plain(value):
+        assert _unreadable_values(value) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": [1, {"b": 1.5}]},
+        {"a": "x\ud800"},
+        {"\udc00": 1},
+        {1: 2},
+        [2**129],
+        {"a": Decimal("1e-41")},
+        {"a": Decimal("NaN")},
+        {"a": (1.5,)},
+        1.5,
+    ],
+)
+def test_anything_to_report_is_not_plain(value: Any) -> None:
+    assert not plain(value)
+
+
+@settings(max_examples=30, deadline=None)
+@given(tender_documents(max_bids=4))
+def test_generated_tender_documents_are_plain(document: dict[str, Any]) -> None:
+    assert plain(document)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Whole files: the same batch with the fast reader on and off (and chunked, where nothing is kept)
+
+
+def _batch_outcome(batch: Any) -> Any:
+    tenders = [(t.source, t.line, strict(t.header), strict(t.bids)) for t in batch.tenders]
+    files = [(f.source, f.sha256, f.read, f.valid, f.rejected) for f in batch.files]
+    return tenders, [r.to_dict() for r in batch.rejections], files, batch.warnings
+
+
+def _unproven(raw: bytes) -> Any:
+    return _UNPROVEN
+
+
+@st.composite
+def files(draw: st.DrawFn) -> bytes:
+    texts = draw(st.lists(st.one_of(documents_text(), documents_text(), value), min_size=1, max_size=5))
+    ends = draw(st.lists(st.sampled_from(["\n", "\r\n", "\n\n"]), min_size=len(texts), max_size=len(texts)))
+    data = "".join(t + e for t, e in zip(texts, ends, strict=True)).encode("utf-8")
+    return (b"\xef\xbb\xbf" if draw(st.booleans()) else b"") + data
+
+
+@settings(max_examples=60, deadline=None)
+@given(files())
+def test_a_file_reads_the_same_with_the_fast_reader_off_and_chunked(data: bytes) -> None:
+    from supplierscore.inputs import iter_batches
+    from supplierscore.inputs._read import _merge
+
+    given_file = [InputBytes("bids.ndjson", data)]
+    try:
+        fast = _batch_outcome(read_bids(given_file))
+    except Exception as error:  # no tenders at all: the same error either way
+        fast = repr(error)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("supplierscore.inputs._fastjson.fast_document", _unproven)
+        patch.setattr("supplierscore.inputs._read.fast_document", _unproven)
+        try:
+            exact = _batch_outcome(read_bids(given_file))
+        except Exception as error:
+            exact = repr(error)
+    assert fast == exact
+    if not isinstance(fast, str):
+        assert _batch_outcome(_merge(list(iter_batches(given_file, chunk_lines=2)))) == fast

@@ -28,7 +28,7 @@ import msgspec
 
 from supplierscore.inputs._batch import MAX_DEPTH, MAX_LINE_BYTES
 from supplierscore.inputs._parse import _QUOTED, _SURROGATE_ESCAPE, _parse_line
-from supplierscore.limits import MAX_DIGITS
+from supplierscore.limits import MAX_DIGITS, number_problem, text_problem
 
 
 class _Suspect(Exception):
@@ -124,3 +124,40 @@ def _unique_keys(raw: bytes, document: Any) -> bool:
     if b"\\u003" in raw:
         colons += raw.count(b"\\u003a") + raw.count(b"\\u003A")
     return colons == written.count(b":")
+
+
+def plain(value: Any) -> bool:
+    """Whether ``value`` (a document already in memory) is proven to hold nothing that
+    :func:`~supplierscore.limits.value_problems` or a float check would report: only dicts with text
+    keys, lists, valid text, bools, None, integers of at most 128 bits and ``Decimal`` within the bounds,
+    each of exactly that type. One walk without JSON Pointers; anything else (a float, a subclass, a
+    tuple) answers False and is looked at the careful way."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            for key in item:
+                if type(key) is not str or (not key.isascii() and text_problem(key) is not None):
+                    return False
+            values: Any = item.values()
+        elif kind is list:
+            values = item
+        else:
+            values = (item,)
+        for child in values:
+            kind = type(child)
+            if kind is str:
+                if not child.isascii() and text_problem(child) is not None:
+                    return False
+            elif kind is dict or kind is list:
+                stack.append(child)
+            elif kind is int:
+                if child.bit_length() > 128:
+                    return False
+            elif kind is Decimal:
+                if number_problem(child) is not None:
+                    return False
+            elif kind is not bool and child is not None:
+                return False
+    return True
