@@ -50,7 +50,6 @@ from supplierscore.inputs._validate import (
     _header_rule_errors,
     _json_type,
     _tender_currency,
-    all_valid,
     schema_errors,
 )
 from supplierscore.limits import MAX_REASON, clip, text_problem, value_problems
@@ -481,12 +480,11 @@ class _Collector:
         header = document.get("tender")
         header_problems = outside or self._header_problems(document)
         summary.read += len(bids)
-        if bid_problems or not all_valid(bids, "bid.schema.json"):
-            for index, bid in enumerate(bids):
-                if index in bid_problems:  # known from parsing (out of bounds, a duplicate key)
-                    continue
-                for pointer, reason in schema_errors(bid, "bid.schema.json"):
-                    bid_problems[index].append((f"/bids/{index}{pointer}", reason))
+        for index, bid in enumerate(bids):
+            if index in bid_problems:  # known from parsing (out of bounds, a duplicate key): not validated
+                continue
+            for pointer, reason in schema_errors(bid, "bid.schema.json"):
+                bid_problems[index].append((f"/bids/{index}{pointer}", reason))
         currency = _tender_currency(header) if not header_problems and isinstance(header, dict) else None
         for index, bid in enumerate(bids):
             if index not in bid_problems and (errors := _bid_rule_errors(bid, currency)):
@@ -579,6 +577,10 @@ def _sort_out_of_bounds(
 
 
 def _duplicate_bid_ids(bids: list[Any], problems: dict[int, list[tuple[str, str]]]) -> None:
+    given = [b.get("id") for b in bids if isinstance(b, dict)]
+    texts = [i for i in given if isinstance(i, str)]
+    if len(set(texts)) == len(texts):  # the usual case: no id given twice, whichever ids are valid text
+        return
     ids = [b.get("id") if isinstance(b, dict) and _is_text(b.get("id")) else None for b in bids]
     seen = Counter(i for i in ids if i is not None)
     for index, bid_id in enumerate(ids):

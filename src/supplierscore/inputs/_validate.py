@@ -118,24 +118,6 @@ def _escape(step: str | int) -> str:
     return str(step).replace("~", "~0").replace("/", "~1")
 
 
-@cache
-def _list_validator(name: str) -> Any:
-    schema = load_schema(name)
-    listed = {
-        "$schema": schema["$schema"],
-        "type": "array",
-        "items": {"$ref": schema["$id"]},
-        "$defs": {"item": schema},
-    }
-    return jsonschema_rs.validator_for(listed, validate_formats=True)
-
-
-def all_valid(instances: list[Any], schema_name: str) -> bool:
-    """Whether every item of ``instances`` is valid against the schema: one call for a tender's bids,
-    so the common case (all valid) crosses into Rust once; otherwise :func:`schema_errors` per item."""
-    return bool(_list_validator(schema_name).is_valid(instances))
-
-
 def schema_errors(instance: Any, schema_name: str) -> list[tuple[str, str]]:
     """Every schema error of ``instance`` as (JSON Pointer, reason) pairs; empty when valid."""
     validator = _validator(schema_name)
