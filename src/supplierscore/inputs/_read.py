@@ -50,6 +50,7 @@ from supplierscore.inputs._validate import (
     _header_rule_errors,
     _json_type,
     _tender_currency,
+    _validator,
     schema_errors,
 )
 from supplierscore.limits import MAX_REASON, clip, text_problem, value_problems
@@ -480,14 +481,15 @@ class _Collector:
         header = document.get("tender")
         header_problems = outside or self._header_problems(document)
         summary.read += len(bids)
+        currency = _tender_currency(header) if not header_problems and isinstance(header, dict) else None
+        valid = _validator("bid.schema.json").is_valid
         for index, bid in enumerate(bids):
             if index in bid_problems:  # known from parsing (out of bounds, a duplicate key): not validated
                 continue
-            for pointer, reason in schema_errors(bid, "bid.schema.json"):
-                bid_problems[index].append((f"/bids/{index}{pointer}", reason))
-        currency = _tender_currency(header) if not header_problems and isinstance(header, dict) else None
-        for index, bid in enumerate(bids):
-            if index not in bid_problems and (errors := _bid_rule_errors(bid, currency)):
+            errors = [] if valid(bid) else schema_errors(bid, "bid.schema.json")
+            if not errors:  # the cross-field rules, on a schema-valid bid only
+                errors = _bid_rule_errors(bid, currency)
+            if errors:
                 bid_problems[index].extend((f"/bids/{index}{pointer}", reason) for pointer, reason in errors)
         _duplicate_bid_ids(bids, bid_problems)
         if not header_problems and currency is None:
