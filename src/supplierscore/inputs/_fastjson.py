@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import sys
 from decimal import Decimal
+from functools import cache
 from typing import Any
-
-import msgspec
 
 from supplierscore.inputs._batch import MAX_DEPTH, MAX_LINE_BYTES
 from supplierscore.inputs._parse import _QUOTED, _SURROGATE_ESCAPE, _parse_line
@@ -41,8 +40,15 @@ def _decimal(token: str) -> Decimal:
     return Decimal(token)
 
 
-_DECODER = msgspec.json.Decoder(float_hook=_decimal)
-_ENCODER = msgspec.json.Encoder()
+@cache
+def _codec() -> tuple[Any, Any]:
+    """msgspec's JSON decoder (fractions as Decimal) and encoder, imported on first use: a command that
+    reads no bids does not pay for the import."""
+    import msgspec
+
+    return msgspec.json.Decoder(float_hook=_decimal), msgspec.json.Encoder()
+
+
 _INT_DIGITS = 4300
 """The longest integer msgspec reads; the exact parser (Python's ``int``) must read at least as long."""
 
@@ -70,8 +76,8 @@ def fast_document(raw: bytes) -> Any:
     if 0 < limit < _INT_DIGITS:
         return _UNPROVEN
     try:
-        document = _DECODER.decode(raw)
-    except (msgspec.DecodeError, _Suspect, RecursionError):
+        document = _codec()[0].decode(raw)
+    except (ValueError, _Suspect, RecursionError):  # msgspec.DecodeError is a ValueError
         return _UNPROVEN
     if not _shallow(raw) or not _unique_keys(raw, document):
         return _UNPROVEN
@@ -115,8 +121,8 @@ def _unique_keys(raw: bytes, document: Any) -> bool:
     the parsed value written back.
     """
     try:
-        written = _ENCODER.encode(document)
-    except (msgspec.EncodeError, TypeError, ValueError, RecursionError):
+        written: bytes = _codec()[1].encode(document)
+    except Exception:  # whatever msgspec cannot write back is left to the exact parser
         return False
     if written == raw:
         return True
