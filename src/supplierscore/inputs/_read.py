@@ -131,7 +131,7 @@ class Chunk:
     empty: bool
     notes: tuple[str, ...] = ()
     refused: str | None = None
-    parsed: list[Any] | None = None
+    parsed: list[Any] | None = dataclasses.field(default=None, repr=False, compare=False)
     """Unchunked NDJSON only: each line's document when the first pass proved it exact (else
     ``_UNPROVEN``), so that it is not parsed twice; taken (and dropped) as it is read."""
 
