@@ -142,28 +142,42 @@ def _amount(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(value)
 
 
+_COUNTED = (("immigrants", "immigrant employees"), ("newcomer_hires_12m", "newcomer hires"))
+
+
 def _bid_rule_errors(bid: Mapping[str, Any], currency: str | None) -> list[tuple[str, str]]:
-    """The cross-field rules of one schema-valid bid, as (JSON Pointer within the bid, reason) pairs."""
+    """The cross-field rules of one schema-valid bid, as (JSON Pointer within the bid, reason) pairs.
+
+    Called once per bid read: parts a bid leaves out (workforce, certifications, subcontracts) cost
+    one lookup each.
+    """
     problems: list[tuple[str, str]] = []
-    if _amount(bid["price"]["amount"]) <= 0:
+    price = bid["price"]
+    if _amount(price["amount"]) <= 0:
         problems.append(("/price/amount", "price must be more than 0"))
-    if currency is not None and bid["price"]["currency"] != currency:
-        problems.append(
-            ("/price/currency", f"bid is in {bid['price']['currency']} but the tender is in {currency}")
-        )
-    workforce = bid.get("workforce", {})
-    employees = workforce.get("employees")
-    for key, what in (("immigrants", "immigrant employees"), ("newcomer_hires_12m", "newcomer hires")):
-        count = workforce.get(key)
-        if employees is not None and count is not None and count > employees:
-            problems.append((f"/workforce/{key}", f"{count} {what} is more than the {employees} employees"))
-    for j, certificate in enumerate(bid.get("certifications", [])):
+    if currency is not None and price["currency"] != currency:
+        problems.append(("/price/currency", f"bid is in {price['currency']} but the tender is in {currency}"))
+    workforce = bid.get("workforce")
+    if workforce and (employees := workforce.get("employees")) is not None:
+        for key, what in _COUNTED:
+            count = workforce.get(key)
+            if count is not None and count > employees:
+                reason = f"{count} {what} is more than the {employees} employees"
+                problems.append((f"/workforce/{key}", reason))
+    for j, certificate in enumerate(bid.get("certifications") or ()):
         start, end = certificate.get("valid_from"), certificate.get("valid_until")
         if start is not None and end is not None and start > end:
             problems.append(
                 (f"/certifications/{j}/valid_from", f"certificate valid from {start}, after its end {end}")
             )
-    subcontracts = bid.get("supply_chain", {}).get("subcontracts", [])
+    supply_chain = bid.get("supply_chain")
+    subcontracts = supply_chain.get("subcontracts") if supply_chain else None
+    if subcontracts:
+        _subcontract_errors(subcontracts, problems)
+    return problems
+
+
+def _subcontract_errors(subcontracts: Sequence[Mapping[str, Any]], problems: list[tuple[str, str]]) -> None:
     for j, line in enumerate(subcontracts):
         if "fee_pct" in line and line.get("role") != "broker":
             problems.append(
@@ -172,11 +186,9 @@ def _bid_rule_errors(bid: Mapping[str, Any], currency: str | None) -> list[tuple
                     "fee_pct is a broker's fee: give it only with role broker",
                 )
             )
-    shares = [s["share_pct"] for s in subcontracts]
-    if sum(shares, Decimal(0)) > 100:
-        total = sum(shares, Decimal(0))
+    total = sum((s["share_pct"] for s in subcontracts), Decimal(0))
+    if total > 100:
         problems.append(("/supply_chain/subcontracts", f"subcontract shares add up to {total} %, over 100 %"))
-    return problems
 
 
 def _header_rule_errors(header: Mapping[str, Any]) -> list[tuple[str, str]]:
