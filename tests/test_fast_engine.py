@@ -102,7 +102,7 @@ RULESET = {
             "group": "quality",
             "weight": 50,
             "field": "quality.technical",
-            "method": {"lookup": {"map": {"45": 1, "x\"}{\n": Decimal("0.5")}, "default": 0}},
+            "method": {"lookup": {"map": {"45": 1, 'x"}{\n': Decimal("0.5")}, "default": 0}},
         },
     ],
 }
