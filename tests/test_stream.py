@@ -53,6 +53,38 @@ class TestChunksAreInvisible:
         streamed = score_stream([source], RULESET, tmp_path / "streamed.json", chunk_lines=chunk_lines)
         assert streamed.written[0].read_bytes() == whole[0].read_bytes()
 
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        documents=st.lists(
+            tender_documents(min_bids=1, max_bids=5),
+            min_size=1,
+            max_size=8,
+            unique_by=lambda d: d["tender"]["id"],
+        ),
+        chunk_lines=st.integers(min_value=1, max_value=4),
+    )
+    def test_parquet_parts_in_any_tender_order_give_the_one_piece_tables(
+        self, tmp_path: Path, documents: list[dict[str, Any]], chunk_lines: int
+    ) -> None:
+        """Workers' Parquet parts, whether chunks' tender ids come in order or interleave (then sorted at
+        the end), hold the one-piece tables."""
+        source = tmp_path / "batch.ndjson"
+        source.write_bytes(_ndjson(documents, []))
+        whole = score(read_bids([source]), RULESET).write(tmp_path / "whole.parquet")
+        streamed = score_stream([source], RULESET, tmp_path / "streamed.parquet", chunk_lines=chunk_lines)
+        for mine, theirs in zip(streamed.written, whole, strict=True):
+            assert pl.read_parquet(mine).equals(pl.read_parquet(theirs))
+
+    def test_two_workers_on_reversed_tenders_give_the_one_piece_tables(self, tmp_path: Path) -> None:
+        """Tenders in reverse id order across two worker processes: sorted back into the sheet's order."""
+        lines = (ROOT / "examples" / "tenders.ndjson").read_bytes().splitlines()
+        source = tmp_path / "reversed.ndjson"
+        source.write_bytes(b"\n".join(reversed(lines)) + b"\n")
+        whole = score(read_bids([source]), RULESET).write(tmp_path / "whole.parquet")
+        streamed = score_stream([source], RULESET, tmp_path / "streamed.parquet", chunk_lines=1, workers=2)
+        for mine, theirs in zip(streamed.written, whole, strict=True):
+            assert pl.read_parquet(mine).equals(pl.read_parquet(theirs))
+
     @pytest.mark.parametrize("suffix", [".json", ".csv", ".parquet"])
     @pytest.mark.parametrize("chunk_lines", [1, 2, 7, 1000])
     def test_examples_stream_to_the_same_files(self, tmp_path: Path, suffix: str, chunk_lines: int) -> None:

@@ -2,12 +2,13 @@
 
 A tender is one NDJSON line, so reading ``chunk_lines`` lines at a time never splits one
 (:func:`supplierscore.inputs.plan_reading` finds where chunks start, and the tender ids used twice, in one
-fast pass). Chunks are read, validated and scored in parallel, one process per core; each chunk's
-tenders are stored, sorted by tender id, in a run file of their own. The run files are then merged (a
-k-way merge, as in an external sort) into the sheet's order and written by a
-:class:`~supplierscore.sheet.SheetWriter`. The result is the sheet :func:`supplierscore.score` gives
-for the whole batch at once, whatever the chunk size: the JSON and CSV bytes are identical, and
-Parquet holds the same rows.
+fast pass). Chunks are read, validated and scored in parallel, one process per core. For a Parquet sheet
+each worker writes its chunk's rows and breakdown, sorted by tender id, as Parquet parts, which are joined
+in order at the end (sorted again only if chunks interleave tender ids). For JSON and CSV each chunk's
+tenders are stored in a run file of their own, and the run files are merged (a k-way merge, as in an
+external sort) into the sheet's order and written by a :class:`~supplierscore.sheet.SheetWriter`.
+The result is the sheet :func:`supplierscore.score` gives for the whole batch at once, whatever the
+chunk size: the JSON and CSV bytes are identical, and Parquet holds the same rows.
 
 Example:
     >>> from supplierscore import default_ruleset_path, load_ruleset
@@ -87,8 +88,14 @@ def score_stream(
     ``out`` (``.json``, ``.csv`` or ``.parquet``) without holding the batch in memory.
 
     Chunks are read and scored by ``workers`` processes (default: one per core, at most
-    :data:`MAX_WORKERS`); merging and writing stay in this one. ``progress``, when given, is called after
-    each chunk with the chunks done, the chunks in all, and the bids that chunk held.
+    :data:`MAX_WORKERS`); merging and writing stay in this one. For a Parquet sheet each worker writes its
+    chunk's tables as Parquet parts itself, and this process only joins them (sorting by tender id only
+    when the chunks' tender ids interleave). ``progress``, when given, is called after each chunk with the
+    chunks done, the chunks in all, and the bids that chunk held.
+
+    Workers come from a fork server, not forked from this process (much as on macOS and Windows, and on
+    Linux from Python 3.14), so a script that calls this with more than one worker must do so under
+    ``if __name__ == "__main__":``, the usual rule for :mod:`multiprocessing`; the command line does.
     """
     inputs = list(inputs)
     target = check_output(out, STREAMABLE, inputs, action="stream")

@@ -41,8 +41,9 @@ from supplierscore.sheet._tables import (
 # --- Streaming: a sheet of any size, written piece by piece -------------------------------------------
 
 
-MAX_PARTS = 64
-"""Parquet pieces of one table kept apart at most; more are joined into one file."""
+MAX_PARTS = 1024
+"""Parquet parts of one table kept apart at most; more are joined into one file. A streamed run makes a part
+per chunk (1,024 chunks are about 15 million bids), and joining rewrites every part so far, so it is rare."""
 
 STREAMABLE = frozenset({".json", ".csv", ".parquet"})
 """Formats a run can write piece by piece, in constant memory (XLSX is built in memory by nature)."""
