@@ -51,11 +51,7 @@ def score_tender(tender: Tender, ruleset: rs.Ruleset) -> tuple[list[Row], Breakd
     """
     plan = fast_plan(ruleset)
     header = tender.header
-    bids = (
-        tender.bids
-        if ruleset.participation is None
-        else [_with_participation(b, ruleset) for b in tender.bids]
-    )
+    bids = _bids_of(tender, ruleset)
     eligible: list[Mapping[str, Any]] = []
     ineligible: list[tuple[Mapping[str, Any], list[str]]] = []
     for bid in bids:
@@ -121,11 +117,7 @@ def score_results(
     what :func:`score_tender` makes rows of, and what the analysis re-scores from."""
     plan = compile_ruleset(ruleset)
     header = tender.header
-    bids = (
-        tender.bids
-        if ruleset.participation is None
-        else [_with_participation(b, ruleset) for b in tender.bids]
-    )
+    bids = _bids_of(tender, ruleset)
     results = [
         _BidResult(bid, [r for g in ruleset.gates if (r := gate_failure(g, bid, header))], {}, {}, [])
         for bid in bids
@@ -151,6 +143,13 @@ def _price_context(eligible: list[Mapping[str, Any]]) -> PriceContext:
     prices_given = (Decimal(bid["price"]["amount"]) for bid in eligible)
     lowest = min(prices_given, key=lambda price: (price, str(price)), default=None)
     return PriceContext(None, "") if lowest is None else PriceContext(ratio(lowest), str(lowest))
+
+
+def _bids_of(tender: Tender, ruleset: rs.Ruleset) -> list[Mapping[str, Any]]:
+    """The tender's bids, each with its derived participation when the ruleset counts it."""
+    if ruleset.participation is None:
+        return list(tender.bids)
+    return [_with_participation(b, ruleset) for b in tender.bids]
 
 
 def _with_participation(bid: Mapping[str, Any], ruleset: rs.Ruleset) -> Mapping[str, Any]:

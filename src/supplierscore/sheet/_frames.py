@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 import polars as pl
@@ -79,20 +80,7 @@ def row_frame(sheet: ScoreSheet) -> pl.DataFrame:
     rows = sheet.rows
     precision = sheet.metadata.precision
     _check_names(rows, sheet.criteria, sheet.groups)
-    base: dict[str, list[Any]] = {
-        "tender_id": [r.tender_id for r in rows],
-        "tender_title": [r.tender_title for r in rows],
-        "rank": [r.rank for r in rows],
-        "bid_id": [r.bid_id for r in rows],
-        "supplier_id": [r.supplier_id for r in rows],
-        "supplier_name": [r.supplier_name for r in rows],
-        "price": [r.price for r in rows],
-        "currency": [r.currency for r in rows],
-        "eligible": [r.eligible for r in rows],
-        "reasons": [r.reasons for r in rows],
-        "total": [r.total for r in rows],
-    }
-    columns = [_column(name, kind, base[name], precision) for name, kind in _ROW_COLUMNS]
+    columns = _attribute_columns(rows, _ROW_COLUMNS, precision)
     columns += [
         decimals(f"points.{name}", [r.points.get(name) for r in rows], precision) for name in sheet.criteria
     ]
@@ -153,13 +141,11 @@ def breakdown_frame(sheet: ScoreSheet) -> pl.DataFrame:
 
 def rejection_frame(rejections: Sequence[Rejection]) -> pl.DataFrame:
     """The rejections, in reading order."""
-    values: dict[str, list[Any]] = {
-        "source": [r.source for r in rejections],
-        "line": [r.line for r in rejections],
-        "index": [r.index for r in rejections],
-        "tender_id": [r.tender_id for r in rejections],
-        "bid_id": [r.bid_id for r in rejections],
-        "path": [r.path for r in rejections],
-        "reason": [r.reason for r in rejections],
-    }
-    return pl.DataFrame([_column(name, kind, values[name], 0) for name, kind in _REJECTION_COLUMNS])
+    return pl.DataFrame(_attribute_columns(rejections, _REJECTION_COLUMNS, 0))
+
+
+def _attribute_columns(
+    items: Sequence[Any], columns: tuple[tuple[str, Kind], ...], precision: int
+) -> list[pl.Series]:
+    """One column per named attribute of ``items`` (rows, rejections), read in C by ``attrgetter``."""
+    return [_column(name, kind, list(map(attrgetter(name), items)), precision) for name, kind in columns]
