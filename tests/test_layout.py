@@ -101,7 +101,7 @@ class TestImportsRunDownTheFlow:
         assert {_stage_of(name) for name in _imported_modules(module)} == {"audit"}
 
 
-ROOT = PACKAGE.parents[1]
+ROOT = Path(__file__).resolve().parents[1]  # the checkout: the package may be installed elsewhere
 EXAMPLES = ROOT / "examples"
 
 
