@@ -33,7 +33,7 @@ from typing import Any
 from supplierscore import ruleset as rs
 from supplierscore.engine._criteria import _score_criterion, evidence_for
 from supplierscore.engine._gates import gate_failure
-from supplierscore.engine._methods import CompiledCriterion, PriceContext, compile_ruleset
+from supplierscore.engine._methods import CompiledCriterion, PlanCache, PriceContext, compile_ruleset
 from supplierscore.engine._values import MISSING
 from supplierscore.sheet import Line
 
@@ -71,26 +71,19 @@ class FastPlan:
 _ZERO = Decimal(0)
 
 
-_PLANS: dict[str, FastPlan] = {}
-_MAX_PLANS = 64
+def _make_plan(ruleset: rs.Ruleset) -> FastPlan:
+    compiled = compile_ruleset(ruleset)
+    return FastPlan(
+        ruleset,
+        tuple(_line_maker(criterion, ruleset) for criterion in compiled.criteria),
+        tuple(_gate_check(gate) for gate in ruleset.gates),
+        tuple(c.id for c in ruleset.criteria),
+        tuple(c.group for c in ruleset.criteria),
+    )
 
 
-def fast_plan(ruleset: rs.Ruleset) -> FastPlan:
-    """The fast plan of ``ruleset``, made once per ruleset digest (its remembered lines live as long)."""
-    plan = _PLANS.get(ruleset.sha256)
-    if plan is None or plan.ruleset != ruleset:
-        compiled = compile_ruleset(ruleset)
-        plan = FastPlan(
-            ruleset,
-            tuple(_line_maker(criterion, ruleset) for criterion in compiled.criteria),
-            tuple(_gate_check(gate) for gate in ruleset.gates),
-            tuple(c.id for c in ruleset.criteria),
-            tuple(c.group for c in ruleset.criteria),
-        )
-        if len(_PLANS) >= _MAX_PLANS:
-            _PLANS.clear()
-        _PLANS[ruleset.sha256] = plan
-    return plan
+fast_plan = PlanCache(_make_plan)
+"""The fast plan of a ruleset, made once per ruleset (its remembered lines live as long)."""
 
 
 def value_key(value: Any) -> Any:

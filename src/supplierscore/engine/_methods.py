@@ -28,7 +28,7 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from supplierscore import ruleset as rs
 from supplierscore.limits import MAX_EXPONENT
@@ -346,23 +346,35 @@ class Plan:
     criteria: tuple[CompiledCriterion, ...]
 
 
-_PLANS: dict[str, Plan] = {}
-_MAX_PLANS = 64
+PlanT = TypeVar("PlanT")
 
 
-def compile_ruleset(ruleset: rs.Ruleset) -> Plan:
-    """The scoring plan of ``ruleset``, built once and cached by the ruleset's digest.
+class PlanCache(Generic[PlanT]):
+    """Plans made from a ruleset once and kept by the ruleset's digest (at most 64, then afresh).
 
-    The digest covers the ruleset's whole canonical content, so two rulesets with one digest compile
-    to the same plan.
+    The digest covers the ruleset's whole canonical content, so two rulesets with one digest make the
+    same plan; the ruleset is compared too, so a digest can never hand one ruleset another's plan.
     """
-    plan = _PLANS.get(ruleset.sha256)
-    if plan is None or plan.ruleset != ruleset:
-        plan = Plan(ruleset, tuple(_compile_criterion(c) for c in ruleset.criteria))
-        if len(_PLANS) >= _MAX_PLANS:
-            _PLANS.clear()
-        _PLANS[ruleset.sha256] = plan
-    return plan
+
+    def __init__(self, make: Callable[[rs.Ruleset], PlanT], size: int = 64) -> None:
+        self._make, self._size = make, size
+        self._plans: dict[str, tuple[rs.Ruleset, PlanT]] = {}
+
+    def __call__(self, ruleset: rs.Ruleset) -> PlanT:
+        kept = self._plans.get(ruleset.sha256)
+        if kept is not None and kept[0] == ruleset:
+            return kept[1]
+        plan = self._make(ruleset)
+        if len(self._plans) >= self._size:
+            self._plans.clear()
+        self._plans[ruleset.sha256] = (ruleset, plan)
+        return plan
+
+
+compile_ruleset = PlanCache(
+    lambda ruleset: Plan(ruleset, tuple(_compile_criterion(c) for c in ruleset.criteria))
+)
+"""The scoring plan of a ruleset, built once per ruleset (:class:`PlanCache`)."""
 
 
 def _inputs(criterion: rs.Criterion) -> tuple[str, tuple[str, ...]]:
