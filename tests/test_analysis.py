@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from supplierscore import RulesetError, read_bids, read_documents, score
 from supplierscore.cli import main
@@ -90,6 +90,77 @@ class TestCounterfactuals:
 
     @PROPERTY
     @given(ruleset_documents(max_criteria=4), batches(max_tenders=1, min_bids=2, max_bids=5))
+    @example(  # two panels on one field, out of 1 and out of 0.1: each lever steps by its own unit
+        {
+            "ruleset": "generated",
+            "version": "1.0",
+            "title": "A generated ruleset",
+            "precision": 0,
+            "rounding": "half_up",
+            "policy": {"social_weight_min": 0, "social_weight_max": 100},
+            "criteria": [
+                {
+                    "id": "panel-0",
+                    "group": "price",
+                    "weight": Decimal(0),
+                    "field": "quality.delivery",
+                    "method": {"panel": {"max": Decimal(1)}},
+                },
+                {
+                    "id": "panel-3",
+                    "group": "price",
+                    "weight": Decimal(100),
+                    "field": "quality.delivery",
+                    "method": {"panel": {"max": Decimal("0.1")}},
+                },
+            ],
+        },
+        [
+            {
+                "tender": {"id": "A", "currency": "CAD"},
+                "bids": [
+                    {
+                        "id": bid,
+                        "supplier": {"id": "A", "name": "0"},
+                        "price": {"amount": "1.00", "currency": "CAD"},
+                    }
+                    for bid in ("A", "F")
+                ],
+            }
+        ],
+    )
+    @example(  # employees absent, fewer is better: the steps count down from the field's bound, 10^40
+        {
+            "ruleset": "generated",
+            "version": "1.0",
+            "title": "A generated ruleset",
+            "precision": 0,
+            "rounding": "half_up",
+            "policy": {"social_weight_min": 0, "social_weight_max": 100},
+            "criteria": [
+                {
+                    "id": "linear-1",
+                    "group": "price",
+                    "weight": Decimal(100),
+                    "field": "workforce.employees",
+                    "method": {"linear": {"from": Decimal(2), "to": Decimal(0)}},
+                }
+            ],
+        },
+        [
+            {
+                "tender": {"id": "A", "currency": "CAD"},
+                "bids": [
+                    {
+                        "id": bid,
+                        "supplier": {"id": "A", "name": "0"},
+                        "price": {"amount": "1.00", "currency": "CAD"},
+                    }
+                    for bid in ("A", "I")
+                ],
+            }
+        ],
+    )
     def test_a_reported_change_reaches_its_rank_and_one_unit_less_does_not(
         self, rules: dict[str, Any], documents: list[dict[str, Any]]
     ) -> None:

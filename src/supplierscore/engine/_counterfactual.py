@@ -29,7 +29,7 @@ from typing import Any
 from supplierscore import ruleset as rs
 from supplierscore.engine._criteria import _score_criterion, evidence_for
 from supplierscore.engine._gates import gate_failure
-from supplierscore.engine._levers import Lever, apply_change, levers
+from supplierscore.engine._levers import EXACT, Lever, apply_change, levers
 from supplierscore.engine._methods import CompiledCriterion, Plan, PriceContext, Ratio, mul, ratio
 from supplierscore.engine._tender import _BidResult, _ranking
 from supplierscore.engine._values import MISSING, round_points
@@ -153,7 +153,7 @@ def bid_counterfactuals(state: TenderState, position: int) -> list[Counterfactua
     found: list[Counterfactual] = []
     statuses = {line.criterion: line.evidence for line in base.breakdown}
     evidenced = frozenset(c.criterion.evidence.covers for c in state.plan.criteria if c.criterion.evidence)
-    cache: dict[tuple[str, str], tuple[Found | None, Found | None]] = {}
+    cache: dict[tuple[Any, ...], tuple[Found | None, Found | None]] = {}
     for compiled in state.plan.criteria:
         cid = compiled.criterion.id
         status = statuses.get(cid, "none")
@@ -161,7 +161,10 @@ def bid_counterfactuals(state: TenderState, position: int) -> list[Counterfactua
         for note in notes:
             found.append(Counterfactual(cid, None, " / ".join(compiled.inputs), None, None, None, None, note))
         for lever in criterion_levers:
-            key = (lever.kind, lever.path if lever.kind != "evidence" else f"{lever.path}:{cid}")
+            # Two criteria on one field share a search only when their levers step alike: a panel out of
+            # 1 steps by 1, one out of 0.1 by 0.1, and the first's change would not be the second's smallest.
+            path = lever.path if lever.kind != "evidence" else f"{lever.path}:{cid}"
+            key = (lever.kind, path, lever.start, lever.unit, lever.direction, lever.steps, repr(lever.item))
             if key not in cache:
                 cache[key] = _search_both(state, base, others, position + 1, lever)
             up_one, first = cache[key]
@@ -220,7 +223,7 @@ def _found(lever: Lever, step_rank: tuple[int, int]) -> Found:
         delta = "true"
     else:  # from an absent value, step 1 gives the field's lowest (or highest) value: count from there
         moved = step - 1 if lever.current is MISSING else step
-        delta = format(Decimal(lever.direction) * moved * lever.unit, "+f")  # its sign: the direction
+        delta = format(EXACT.multiply(Decimal(lever.direction * moved), lever.unit), "+f")  # sign: direction
     return Found(rank, lever.change(step), delta)
 
 

@@ -20,7 +20,7 @@ import copy
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, localcontext
 from typing import Any
 
 from supplierscore import ruleset as rs
@@ -35,6 +35,12 @@ AT_MOST = {
 """Cross-field bounds the validator checks: a value that may not pass another field's value."""
 
 AT_LEAST = {"workforce.employees": ("workforce.immigrants", "workforce.newcomer_hires_12m")}
+
+
+EXACT = Context(prec=200)
+"""Lever arithmetic is exact under it: inputs have at most 40 significant digits and exponents within
+±40 (``limits``), so a step count, a value and a unit together need under 200 digits, where the default
+context's 28 would round a step near a field's bound (10^40 employees less 1 is 10^40)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +62,7 @@ class Lever:
     item: Any = None  # what a count or evidence lever adds
 
     def value(self, k: int) -> Decimal:
-        return self.start + self.direction * k * self.unit
+        return EXACT.add(self.start, EXACT.multiply(Decimal(self.direction * k), self.unit))
 
     def change(self, k: int) -> dict[str, Any]:
         """The k-th candidate as plain JSON data (numbers as decimal strings)."""
@@ -64,7 +70,8 @@ class Lever:
             return {"path": self.path, "value": True}
         if self.kind in ("count", "evidence"):
             return {"path": self.path, "add": [_numbered(self.item, n) for n in range(1, k + 1)]}
-        return {"path": self.path, "value": _plain_number(self.value(k), self.integer, self.unit)}
+        with localcontext(EXACT):
+            return {"path": self.path, "value": _plain_number(self.value(k), self.integer, self.unit)}
 
 
 def _numbered(item: Any, n: int) -> Any:
@@ -224,7 +231,7 @@ def levers(
     if compiled.kind == "price":
         price = Decimal(bid["price"]["amount"])
         unit = minor_unit(str(bid["price"]["currency"]))
-        steps = int((price - unit) / unit)
+        steps = int(EXACT.divide(EXACT.subtract(price, unit), unit))
         found.append(Lever("price", rs.PRICE_FIELD, price, price, unit, -1, steps))
     elif isinstance(method, rs.Boolean):
         path = compiled.inputs[0]
@@ -250,6 +257,17 @@ def levers(
 
 
 def _number_lever(
+    compiled: CompiledCriterion,
+    best: tuple[int, Decimal],
+    bid: Mapping[str, Any],
+    header: Mapping[str, Any],
+    notes: list[str],
+) -> list[Lever]:
+    with localcontext(EXACT):
+        return _exact_number_lever(compiled, best, bid, header, notes)
+
+
+def _exact_number_lever(
     compiled: CompiledCriterion,
     best: tuple[int, Decimal],
     bid: Mapping[str, Any],
@@ -299,6 +317,17 @@ def _number_lever(
 
 
 def _share_lever(
+    compiled: CompiledCriterion,
+    best: tuple[int, Decimal],
+    bid: Mapping[str, Any],
+    header: Mapping[str, Any],
+    notes: list[str],
+) -> list[Lever]:
+    with localcontext(EXACT):
+        return _exact_share_lever(compiled, best, bid, header, notes)
+
+
+def _exact_share_lever(
     compiled: CompiledCriterion,
     best: tuple[int, Decimal],
     bid: Mapping[str, Any],
